@@ -1,0 +1,146 @@
+//! The command line: one binary, `custody`, with `--help` on everything. This module
+//! parses arguments, resolves the config, store and key, and hands each command to its
+//! own file. It is the edge where errors become messages and exit codes.
+
+mod export;
+mod ingest;
+mod output;
+mod seed;
+mod tail;
+mod verify;
+
+use crate::config::{Config, Dirs};
+use crate::ledger::keyfile;
+use crate::ledger::note::NoteSigner;
+use crate::store::Store;
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "custody",
+    version,
+    about = "Tamper-evident audit store and incident console for the actions AI agents take",
+    long_about = "custody records every action an AI agent takes in an append-only, hash-chained, \
+                  Merkle-tree ledger with signed checkpoints, and lets you watch, filter, verify and \
+                  export it.\n\nWith no command it opens the console on the configured store.",
+    after_help = "Store URL precedence: --store, then CUSTODY_STORE, then `store` in the config file, \
+                  then the default SQLite file in the XDG data directory."
+)]
+pub struct Cli {
+    /// Store URL: postgres://user@host/db, sqlite:PATH, or a file path.
+    #[arg(long, global = true, value_name = "URL")]
+    pub store: Option<String>,
+    /// Config file (TOML). Default: custody/config.toml in the XDG config directory.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Who is at the keyboard. Default: `operator` from config, then the OS user.
+    #[arg(long, global = true, value_name = "ID")]
+    pub operator: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Fill a fresh store with realistic demo history, keep a live generator running, and show it.
+    Demo(seed::DemoArgs),
+    /// Generate the demo history without the console (for scripts and benchmarks).
+    Seed(seed::SeedArgs),
+    /// Append JSONL events from FILE (or standard input); exit 1 if any line was rejected.
+    Ingest(ingest::IngestArgs),
+    /// Recompute every hash, link, Merkle root and checkpoint signature; exit 0 intact, 1 tampered, 2 could not check.
+    Verify(verify::VerifyArgs),
+    /// Write the sealed records as JSONL: exactly the objects whose RFC 8785 bytes were hashed, plus `hash`.
+    Export(export::ExportArgs),
+    /// Print the latest signed checkpoint (a C2SP signed note).
+    Checkpoint,
+    /// Print the verifier key for checkpoints (creating the signing key on first use).
+    Key,
+    /// Print the live stream as plain text, for pipes and grep.
+    Tail(tail::TailArgs),
+}
+
+/// Everything a command needs from the environment, resolved once.
+pub struct Env {
+    pub dirs: Dirs,
+    pub config: Config,
+    pub store_url: String,
+    pub operator: String,
+}
+
+impl Env {
+    fn resolve(cli: &Cli) -> anyhow::Result<Env> {
+        let dirs = Dirs::discover()?;
+        let config = Config::load(cli.config.as_deref(), &dirs)?;
+        let store_url = config.store_url(cli.store.as_deref(), &dirs);
+        let operator = config.operator(cli.operator.as_deref());
+        Ok(Env {
+            dirs,
+            config,
+            store_url,
+            operator,
+        })
+    }
+
+    pub async fn open_store(&self) -> anyhow::Result<Store> {
+        Store::open(&self.store_url, self.config.origin.as_deref())
+            .await
+            .with_context(|| format!("opening the store ({})", self.store_url))
+    }
+
+    /// The checkpoint signing key, created (mode 0600) on first use.
+    pub fn signer(&self) -> anyhow::Result<NoteSigner> {
+        let path = self.config.key_file(&self.dirs);
+        keyfile::load_or_create(&path, &self.config.key_name())
+            .with_context(|| format!("loading the signing key {}", path.display()))
+    }
+
+    pub fn anchor(&self, flag: Option<&PathBuf>) -> Option<PathBuf> {
+        flag.cloned().or_else(|| self.config.anchor.clone())
+    }
+}
+
+/// Runs the command line; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("custody: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!(
+                "custody: {}",
+                crate::text::escape_untrusted(&format!("{e:#}"))
+            );
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let env = Env::resolve(&cli)?;
+    match cli.command {
+        None => {
+            anyhow::bail!("the console is not built yet; try `custody tail` or `custody --help`")
+        }
+        Some(Command::Demo(args)) => seed::demo(&env, args).await,
+        Some(Command::Seed(args)) => seed::seed(&env, args).await,
+        Some(Command::Ingest(args)) => ingest::run(&env, args).await,
+        Some(Command::Verify(args)) => verify::run(&env, args).await,
+        Some(Command::Export(args)) => export::export(&env, args).await,
+        Some(Command::Checkpoint) => export::checkpoint(&env).await,
+        Some(Command::Key) => export::key(&env),
+        Some(Command::Tail(args)) => tail::run(&env, args).await,
+    }
+}

@@ -1,0 +1,218 @@
+//! `custody seed` and `custody demo`: realistic history for trying custody out, for
+//! scripts and for benchmarks. Demo data goes to its own store file unless `--store`
+//! says otherwise, so it never mixes with a real log.
+
+use super::{output, Env};
+use crate::demo::{history, DemoSpec, LiveGenerator};
+use crate::event::{Event, Timestamp};
+use crate::ledger::note::NoteSigner;
+use crate::store::{SealContext, Store};
+use anyhow::Context;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+const BATCH: usize = 2000;
+
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The history is deterministic for a given --seed and --until: the same events, ids \
+  and times every run. Without --until it ends now."
+)]
+pub struct SeedArgs {
+    /// How many events to generate.
+    #[arg(long, default_value_t = 10_000)]
+    pub events: usize,
+    /// Days of history, ending at --until.
+    #[arg(long, default_value_t = 30)]
+    pub days: u32,
+    /// Random seed; the same seed and --until give the same history.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Time of the last event (RFC 3339). Default: now.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<Timestamp>,
+    /// Append each new signed checkpoint to this file (default: `anchor` from config).
+    #[arg(long, value_name = "FILE")]
+    pub anchor: Option<PathBuf>,
+    /// Write the events as producer JSONL to FILE (`-` for stdout) instead of sealing them.
+    #[arg(long, value_name = "FILE")]
+    pub jsonl: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Events of history to generate when the demo store is empty.
+    #[arg(long, default_value_t = 50_000)]
+    pub events: usize,
+    /// Days of history.
+    #[arg(long, default_value_t = 14)]
+    pub days: u32,
+    /// Random seed of the history and the live generator.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Do not run the live generator.
+    #[arg(long)]
+    pub no_live: bool,
+}
+
+pub async fn seed(env: &Env, args: SeedArgs) -> anyhow::Result<ExitCode> {
+    let spec = DemoSpec {
+        seed: args.seed,
+        events: args.events,
+        days: args.days,
+        until: args.until.unwrap_or_else(Timestamp::now),
+    };
+    if let Some(path) = &args.jsonl {
+        write_jsonl(&spec, path)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let signer = env.signer()?;
+    let store = env.open_store().await?;
+    let anchor = env.anchor(args.anchor.as_ref());
+    let sealed = fill(&store, &signer, &spec, anchor.as_deref()).await;
+    store.close().await;
+    let (sealed, duplicates) = sealed?;
+    println!(
+        "seeded {sealed} events ({duplicates} already present) into {}",
+        env.store_url
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the history as the JSONL a producer would send, for `custody ingest`.
+fn write_jsonl(spec: &DemoSpec, path: &Path) -> anyhow::Result<()> {
+    use std::io::Write;
+    let sink: Box<dyn Write> = if path.as_os_str() == "-" {
+        Box::new(std::io::stdout().lock())
+    } else {
+        Box::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot create {}", path.display()))?,
+        )
+    };
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, sink);
+    for e in history(spec) {
+        serde_json::to_writer(&mut out, &e)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// Streams the history into the store in batches, with a progress bar.
+async fn fill(
+    store: &Store,
+    signer: &NoteSigner,
+    spec: &DemoSpec,
+    anchor: Option<&Path>,
+) -> anyhow::Result<(u64, u64)> {
+    let bar = output::bar(Some(spec.events as u64), "events");
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Event>>(2);
+    let spec_for_thread = DemoSpec {
+        seed: spec.seed,
+        events: spec.events,
+        days: spec.days,
+        until: spec.until,
+    };
+    let generator = std::thread::spawn(move || {
+        let mut batch = Vec::with_capacity(BATCH);
+        for e in history(&spec_for_thread) {
+            batch.push(e);
+            if batch.len() == BATCH
+                && tx
+                    .blocking_send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
+                    .is_err()
+            {
+                return;
+            }
+        }
+        let _ = tx.blocking_send(batch);
+    });
+    let (mut sealed, mut duplicates) = (0u64, 0u64);
+    let mut pending = rx.recv().await;
+    while let Some(batch) = pending {
+        pending = rx.recv().await;
+        let n = batch.len() as u64;
+        let ctx = SealContext {
+            signer,
+            now: Timestamp::now(),
+            force_checkpoint: pending.is_none(),
+            anchor,
+        };
+        let outcome = store.seal(batch, &ctx).await?;
+        sealed += outcome.sealed.len() as u64;
+        duplicates += outcome.duplicates.len() as u64;
+        bar.inc(n);
+    }
+    bar.finish_and_clear();
+    let _ = generator.join();
+    Ok((sealed, duplicates))
+}
+
+/// Keeps appending live demo traffic until the task is dropped.
+pub async fn run_live(
+    store: Store,
+    signer: NoteSigner,
+    seed: u64,
+    anchor: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let mut generator = LiveGenerator::new(seed);
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    loop {
+        tick.tick().await;
+        let events = generator.tick(Timestamp::now());
+        if events.is_empty() {
+            continue;
+        }
+        let ctx = SealContext {
+            signer: &signer,
+            now: Timestamp::now(),
+            force_checkpoint: false,
+            anchor: anchor.as_deref(),
+        };
+        store
+            .seal(events, &ctx)
+            .await
+            .context("live generator could not seal")?;
+    }
+}
+
+pub async fn demo(env: &Env, args: DemoArgs) -> anyhow::Result<ExitCode> {
+    let signer = env.signer()?;
+    let url = if env.store_url == env.dirs.default_store().display().to_string() {
+        env.dirs.data.join("demo.db").display().to_string()
+    } else {
+        env.store_url.clone()
+    };
+    let store = Store::open(&url, Some("custody.local/demo"))
+        .await
+        .with_context(|| format!("opening {url}"))?;
+    if store.head_seq().await? == 0 {
+        eprintln!(
+            "custody demo: seeding {} events of history into {url} …",
+            args.events
+        );
+        let spec = DemoSpec {
+            seed: args.seed,
+            events: args.events,
+            days: args.days,
+            until: Timestamp::now(),
+        };
+        fill(&store, &signer, &spec, None).await?;
+    }
+    let live =
+        (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), signer, args.seed, None)));
+    eprintln!("custody demo: live events from {url} (Ctrl-C to stop)");
+    let tail_args = super::tail::TailArgs::default();
+    let shown = tokio::select! {
+        r = super::tail::follow(&store, &tail_args) => r,
+        _ = tokio::signal::ctrl_c() => Ok(()),
+    };
+    if let Some(live) = live {
+        live.abort();
+    }
+    store.close().await;
+    shown?;
+    Ok(ExitCode::SUCCESS)
+}

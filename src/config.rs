@@ -1,0 +1,153 @@
+//! Configuration and the places custody keeps things: the TOML config file and signing
+//! key in the XDG config directory, the default SQLite store in the XDG data directory.
+//! Precedence for the store URL: `--store`, then `CUSTODY_STORE`, then the config file,
+//! then the default file.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Store URL: `postgres://…`, `sqlite:PATH` or a file path.
+    pub store: Option<String>,
+    /// Who is at the keyboard, when `--operator` is not given.
+    pub operator: Option<String>,
+    /// The origin line of checkpoints for logs created from now on.
+    pub origin: Option<String>,
+    /// File each new signed checkpoint is appended to, outside the database.
+    pub anchor: Option<PathBuf>,
+    /// Where the Ed25519 signing key lives (default: `ledger.key` in the config directory).
+    pub key_file: Option<PathBuf>,
+    /// The signer name used when the key is first created.
+    pub key_name: Option<String>,
+    /// Further verifier keys (`name+id+base64`) whose checkpoints `verify` trusts.
+    #[serde(default)]
+    pub trusted_keys: Vec<String>,
+    /// Reason codes registered in addition to the defaults.
+    #[serde(default)]
+    pub reason_codes: Vec<String>,
+    /// Console theme name (a file in `themes/` or the config directory).
+    pub theme: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("bad config {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("cannot find a home directory for custody's config and data; set XDG_CONFIG_HOME and XDG_DATA_HOME")]
+    NoHome,
+}
+
+/// The directories custody uses.
+#[derive(Debug, Clone)]
+pub struct Dirs {
+    pub config: PathBuf,
+    pub data: PathBuf,
+}
+
+impl Dirs {
+    pub fn discover() -> Result<Self, ConfigError> {
+        let p = directories::ProjectDirs::from("", "", "custody").ok_or(ConfigError::NoHome)?;
+        Ok(Dirs {
+            config: p.config_dir().to_path_buf(),
+            data: p.data_dir().to_path_buf(),
+        })
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config.join("config.toml")
+    }
+
+    pub fn default_store(&self) -> PathBuf {
+        self.data.join("custody.db")
+    }
+
+    pub fn log_file(&self) -> PathBuf {
+        self.data.join("custody.log")
+    }
+}
+
+impl Config {
+    /// Loads `explicit` if given (it must exist), else the default file if it exists.
+    pub fn load(explicit: Option<&Path>, dirs: &Dirs) -> Result<Config, ConfigError> {
+        let (path, required) = match explicit {
+            Some(p) => (p.to_path_buf(), true),
+            None => (dirs.config_file(), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Config::default())
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Config::parse(&text).map_err(|message| ConfigError::Parse { path, message })
+    }
+
+    pub fn parse(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| {
+            let at = e
+                .span()
+                .map(|s| {
+                    let line = text[..s.start.min(text.len())].matches('\n').count() + 1;
+                    format!("line {line}: ")
+                })
+                .unwrap_or_default();
+            format!("{at}{}", e.message())
+        })
+    }
+
+    pub fn key_file(&self, dirs: &Dirs) -> PathBuf {
+        self.key_file
+            .clone()
+            .unwrap_or_else(|| dirs.config.join("ledger.key"))
+    }
+
+    pub fn key_name(&self) -> String {
+        self.key_name
+            .clone()
+            .unwrap_or_else(|| "custody.local/signer".into())
+    }
+
+    /// The store URL by precedence: flag, environment, config, default file.
+    pub fn store_url(&self, flag: Option<&str>, dirs: &Dirs) -> String {
+        flag.map(str::to_string)
+            .or_else(|| {
+                std::env::var("CUSTODY_STORE")
+                    .ok()
+                    .filter(|s| !s.is_empty())
+            })
+            .or_else(|| self.store.clone())
+            .unwrap_or_else(|| dirs.default_store().display().to_string())
+    }
+
+    /// The operator by precedence: flag, config, the OS user.
+    pub fn operator(&self, flag: Option<&str>) -> String {
+        flag.map(str::to_string)
+            .or_else(|| self.operator.clone())
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("LOGNAME").ok())
+            .unwrap_or_else(|| "unknown".into())
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_misspelt_key_is_named_with_its_line() {
+        let err = Config::parse("operator = \"ana\"\nstorre = \"x\"\n").unwrap_err();
+        assert!(
+            err.starts_with("line 2:") && err.contains("storre"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,247 @@
+//! The store: one schema on two engines through sqlx. SQLite is the embedded default
+//! (a file, WAL, `synchronous=FULL`); PostgreSQL serves teams. Exactly one sealer writes
+//! at a time (SQLite `BEGIN IMMEDIATE`, PostgreSQL an advisory lock), in batches. The
+//! store knows nothing of widgets or terminals; it persists what the ledger sealed.
+
+mod batch;
+mod postgres;
+pub mod query;
+mod sqlite;
+
+pub use batch::{Duplicate, CHECKPOINT_EVERY, CHECKPOINT_MAX_AGE_MS};
+pub use query::{Filter, Order, Page};
+
+use crate::event::{Event, Timestamp};
+use crate::ledger::columns::IndexedColumns;
+use crate::ledger::note::{NoteError, NoteSigner};
+use crate::ledger::verify::StoredRow;
+use sqlx::{ColumnIndex, Decode, Row, Type};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot open the store {url}: {source}")]
+    Open { url: String, source: sqlx::Error },
+    #[error("cannot prepare the schema of {url}: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("{what}: {source}")]
+    Query {
+        what: &'static str,
+        source: sqlx::Error,
+    },
+    #[error("cannot sign the checkpoint: {0}")]
+    Sign(#[from] NoteError),
+    #[error("the store is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("cannot create {path}: {source}")]
+    Dir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+pub(crate) fn query_err(what: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |source| StoreError::Query { what, source }
+}
+
+/// What the caller needs to seal a batch.
+pub struct SealContext<'a> {
+    pub signer: &'a NoteSigner,
+    pub now: Timestamp,
+    pub force_checkpoint: bool,
+    /// File to append each new signed checkpoint to, outside the database.
+    pub anchor: Option<&'a Path>,
+}
+
+/// One sealed event: its index in the batch, `seq` and hash.
+#[derive(Debug, Clone)]
+pub struct Sealed {
+    pub index: usize,
+    pub seq: u64,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SealOutcome {
+    pub sealed: Vec<Sealed>,
+    pub duplicates: Vec<Duplicate>,
+    /// The signed note of a checkpoint made in this batch.
+    pub checkpoint: Option<String>,
+    /// The batch is committed, but appending its checkpoint to the anchor file failed.
+    pub anchor_error: Option<String>,
+}
+
+/// A stored checkpoint.
+#[derive(Debug, Clone)]
+pub struct StoredCheckpoint {
+    pub tree_size: u64,
+    pub note: String,
+    pub signed_at: String,
+}
+
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(sqlite::SqliteStore),
+    Postgres(postgres::PgStore),
+}
+
+impl Store {
+    /// Opens (creating and migrating if needed) the store at `url`: `postgres://…`,
+    /// `sqlite:PATH`, or a plain file path. `origin` names the log when it is created;
+    /// an existing log keeps the origin it was created with.
+    pub async fn open(url: &str, origin: Option<&str>) -> Result<Store, StoreError> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Store::Postgres(postgres::PgStore::open(url, origin).await?));
+        }
+        let path = url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+            .unwrap_or(url);
+        Ok(Store::Sqlite(
+            sqlite::SqliteStore::open(Path::new(path), origin).await?,
+        ))
+    }
+
+    /// Where the store is, for humans (no password).
+    pub fn describe(&self) -> String {
+        match self {
+            Store::Sqlite(s) => format!("sqlite:{}", s.path().display()),
+            Store::Postgres(s) => s.describe(),
+        }
+    }
+
+    pub fn origin(&self) -> &str {
+        match self {
+            Store::Sqlite(s) => s.origin(),
+            Store::Postgres(s) => s.origin(),
+        }
+    }
+
+    pub async fn seal(
+        &self,
+        events: Vec<Event>,
+        ctx: &SealContext<'_>,
+    ) -> Result<SealOutcome, StoreError> {
+        let mut outcome = match self {
+            Store::Sqlite(s) => s.seal(events, ctx).await?,
+            Store::Postgres(s) => s.seal(events, ctx).await?,
+        };
+        if let (Some(anchor), Some(note)) = (ctx.anchor, &outcome.checkpoint) {
+            outcome.anchor_error = append_anchor(anchor, note)
+                .err()
+                .map(|e| format!("{}: {e}", anchor.display()));
+        }
+        Ok(outcome)
+    }
+
+    /// The `seq` of the newest record (0 when empty).
+    pub async fn head_seq(&self) -> Result<u64, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.head_seq().await,
+            Store::Postgres(s) => s.head_seq().await,
+        }
+    }
+
+    pub async fn rows(&self, filter: &Filter, page: Page) -> Result<Vec<StoredRow>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.rows(filter, page).await,
+            Store::Postgres(s) => s.rows(filter, page).await,
+        }
+    }
+
+    pub async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        match self {
+            Store::Sqlite(s) => s.checkpoints().await,
+            Store::Postgres(s) => s.checkpoints().await,
+        }
+    }
+
+    pub async fn latest_checkpoint(&self) -> Result<Option<StoredCheckpoint>, StoreError> {
+        Ok(self.checkpoints().await?.pop())
+    }
+
+    /// Waits until records beyond `after` may exist or `timeout` passes. PostgreSQL
+    /// wakes on NOTIFY; SQLite polls.
+    pub async fn wait_for_new(
+        &self,
+        after: u64,
+        timeout: std::time::Duration,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => s.wait_for_new(after, timeout).await,
+            Store::Postgres(s) => s.wait_for_new(after, timeout).await,
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite(s) => s.close().await,
+            Store::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+/// Appends a signed note to the anchor file and syncs it to disk.
+fn append_anchor(path: &Path, note: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    f.write_all(note.as_bytes())?;
+    f.sync_data()
+}
+
+/// Decodes a row selected with `query::ROW_COLUMNS`, on either engine.
+pub(crate) fn stored_row<'r, R>(r: &'r R) -> Result<StoredRow, sqlx::Error>
+where
+    R: Row,
+    usize: ColumnIndex<R>,
+    i64: Decode<'r, R::Database> + Type<R::Database>,
+    String: Decode<'r, R::Database> + Type<R::Database>,
+{
+    let seq: i64 = r.try_get(0)?;
+    let exercise: i64 = r.try_get(12)?;
+    Ok(StoredRow {
+        seq: seq as u64,
+        hash: r.try_get(1)?,
+        record: r.try_get(2)?,
+        columns: IndexedColumns {
+            event_id: r.try_get(3)?,
+            time: r.try_get(4)?,
+            kind: r.try_get(5)?,
+            tier: r.try_get(6)?,
+            reason_code: r.try_get(7)?,
+            agent_id: r.try_get(8)?,
+            correlation_id: r.try_get(9)?,
+            environment: r.try_get(10)?,
+            outcome: r.try_get(11)?,
+            exercise: exercise != 0,
+        },
+    })
+}
+
+/// The origin a new log gets when none is configured.
+pub fn default_origin(name: &str) -> String {
+    let clean: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    format!("custody.local/{clean}")
+}
+
+fn signed_at_ms(text: &str) -> i64 {
+    text.parse::<Timestamp>().map(|t| t.millis()).unwrap_or(0)
+}

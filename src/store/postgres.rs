@@ -1,0 +1,316 @@
+//! PostgreSQL for teams: many ingesters and consoles against one database. Sealers
+//! take a transaction-scoped advisory lock, so exactly one seals at a time; each commit
+//! NOTIFYs `custody_events` so live tails wake without polling.
+
+use super::batch::{frontier_of, plan_batch, PlanInput, TipState};
+use super::query::{select_rows, Bind, Placeholder};
+use super::sqlite::decode_hash;
+use super::{
+    query_err, signed_at_ms, stored_row, Filter, Page, SealContext, SealOutcome, Sealed,
+    StoreError, StoredCheckpoint,
+};
+use crate::event::Event;
+use crate::ledger::columns::IndexedColumns;
+use crate::ledger::merkle::Frontier;
+use crate::ledger::seal::ChainHead;
+use crate::ledger::verify::StoredRow;
+use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use std::collections::HashSet;
+use std::str::FromStr;
+use std::time::Duration;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/postgres");
+
+/// Key of the advisory lock that makes one sealer at a time ("custody" in ASCII).
+const SEALER_LOCK: i64 = 0x0063_7573_746f_6479;
+/// The NOTIFY channel live tails listen on.
+pub const CHANNEL: &str = "custody_events";
+const INSERT_CHUNK: usize = 1000;
+
+#[derive(Clone)]
+pub struct PgStore {
+    pool: PgPool,
+    describe: String,
+    origin: String,
+}
+
+impl PgStore {
+    pub async fn open(url: &str, origin: Option<&str>) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
+            url: redact(url),
+            source,
+        })?;
+        let describe = format!(
+            "postgres://{}:{}/{}",
+            options.get_host(),
+            options.get_port(),
+            options.get_database().unwrap_or("")
+        );
+        let db_name = options.get_database().unwrap_or("custody").to_string();
+        let pool = PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|source| StoreError::Open {
+                url: describe.clone(),
+                source,
+            })?;
+        MIGRATOR
+            .run(&pool)
+            .await
+            .map_err(|source| StoreError::Migrate {
+                url: describe.clone(),
+                source,
+            })?;
+        let wanted = origin
+            .map(str::to_string)
+            .unwrap_or_else(|| super::default_origin(&db_name));
+        sqlx::query("INSERT INTO ledger_meta (key, value) VALUES ('origin', $1) ON CONFLICT (key) DO NOTHING")
+            .bind(&wanted)
+            .execute(&pool)
+            .await
+            .map_err(query_err("recording the log origin"))?;
+        let origin = sqlx::query_scalar("SELECT value FROM ledger_meta WHERE key = 'origin'")
+            .fetch_one(&pool)
+            .await
+            .map_err(query_err("reading the log origin"))?;
+        Ok(PgStore {
+            pool,
+            describe,
+            origin,
+        })
+    }
+
+    pub fn describe(&self) -> String {
+        self.describe.clone()
+    }
+
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    pub async fn seal(
+        &self,
+        events: Vec<Event>,
+        ctx: &SealContext<'_>,
+    ) -> Result<SealOutcome, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("starting the sealing transaction"))?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(SEALER_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("taking the sealer lock"))?;
+        let tip = read_tip(&mut tx).await?;
+        let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
+        let existing: HashSet<String> =
+            sqlx::query_scalar("SELECT event_id FROM events WHERE event_id = ANY($1)")
+                .bind(&ids)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query_err("looking up duplicate event ids"))?
+                .into_iter()
+                .collect();
+        let input = PlanInput {
+            origin: &self.origin,
+            signer: ctx.signer,
+            now: ctx.now,
+            force_checkpoint: ctx.force_checkpoint,
+        };
+        let plan = plan_batch(events, &existing, tip, &input)?;
+        for chunk in plan.sealed.chunks(INSERT_CHUNK) {
+            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new(
+                "INSERT INTO events (seq, event_id, time, recorded_at, kind, tier, reason_code, agent_id, \
+                 correlation_id, environment, outcome, exercise, hash, record) ",
+            );
+            qb.push_values(chunk, |mut b, (_, r)| {
+                let c = IndexedColumns::of(&r.event);
+                b.push_bind(r.seq as i64)
+                    .push_bind(c.event_id)
+                    .push_bind(c.time)
+                    .push_bind(r.recorded_at.to_rfc3339())
+                    .push_bind(c.kind)
+                    .push_bind(c.tier)
+                    .push_bind(c.reason_code)
+                    .push_bind(c.agent_id)
+                    .push_bind(c.correlation_id)
+                    .push_bind(c.environment)
+                    .push_bind(c.outcome)
+                    .push_bind(i64::from(c.exercise))
+                    .push_bind(hex::encode(r.hash))
+                    .push_bind(r.canonical.clone());
+            });
+            qb.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("inserting sealed records"))?;
+        }
+        sqlx::query(
+            "INSERT INTO tree_state (id, size, frontier) VALUES (1, $1, $2) \
+             ON CONFLICT (id) DO UPDATE SET size = excluded.size, frontier = excluded.frontier",
+        )
+        .bind(plan.frontier.size() as i64)
+        .bind(plan.frontier.encode())
+        .execute(&mut *tx)
+        .await
+        .map_err(query_err("saving the Merkle frontier"))?;
+        if let Some((size, note)) = &plan.checkpoint {
+            sqlx::query("INSERT INTO checkpoints (tree_size, note, signed_at) VALUES ($1, $2, $3)")
+                .bind(*size as i64)
+                .bind(note)
+                .bind(ctx.now.to_rfc3339())
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("storing the checkpoint"))?;
+        }
+        if !plan.sealed.is_empty() {
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANNEL)
+                .bind(plan.frontier.size().to_string())
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("notifying live tails"))?;
+        }
+        tx.commit()
+            .await
+            .map_err(query_err("committing the batch"))?;
+        Ok(SealOutcome {
+            sealed: plan
+                .sealed
+                .iter()
+                .map(|(index, r)| Sealed {
+                    index: *index,
+                    seq: r.seq,
+                    hash: hex::encode(r.hash),
+                })
+                .collect(),
+            duplicates: plan.duplicates,
+            checkpoint: plan.checkpoint.map(|(_, note)| note),
+            anchor_error: None,
+        })
+    }
+
+    pub async fn head_seq(&self) -> Result<u64, StoreError> {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(query_err("reading the head of the ledger"))?;
+        Ok(seq.unwrap_or(0) as u64)
+    }
+
+    pub async fn rows(&self, filter: &Filter, page: Page) -> Result<Vec<StoredRow>, StoreError> {
+        let sql = select_rows(Placeholder::Dollar, filter, page);
+        let mut q = sqlx::query(&sql.text);
+        for b in sql.binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q
+            .fetch_all(&self.pool)
+            .await
+            .map_err(query_err("reading records"))?;
+        rows.iter()
+            .map(|r| stored_row(r).map_err(query_err("decoding a record row")))
+            .collect()
+    }
+
+    pub async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
+        let rows: Vec<(i64, String, String)> =
+            sqlx::query_as("SELECT tree_size, note, signed_at FROM checkpoints ORDER BY tree_size")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(query_err("reading checkpoints"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(size, note, signed_at)| StoredCheckpoint {
+                tree_size: size as u64,
+                note,
+                signed_at,
+            })
+            .collect())
+    }
+
+    /// Wakes on the first NOTIFY (or at `timeout`); checks the head first so a commit
+    /// that landed before LISTEN is not missed.
+    pub async fn wait_for_new(&self, after: u64, timeout: Duration) -> Result<(), StoreError> {
+        let mut listener = PgListener::connect_with(&self.pool)
+            .await
+            .map_err(query_err("listening for new records"))?;
+        listener
+            .listen(CHANNEL)
+            .await
+            .map_err(query_err("listening for new records"))?;
+        if self.head_seq().await? > after {
+            return Ok(());
+        }
+        let _ = tokio::time::timeout(timeout, listener.recv()).await;
+        Ok(())
+    }
+}
+
+async fn read_tip(conn: &mut PgConnection) -> Result<TipState, StoreError> {
+    let head: Option<(i64, String)> =
+        sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(query_err("reading the head of the ledger"))?;
+    let head = match head {
+        Some((seq, hash)) => ChainHead {
+            seq: seq as u64,
+            hash: decode_hash(&hash)?,
+        },
+        None => ChainHead::genesis(),
+    };
+    let cached: Option<(i64, String)> =
+        sqlx::query_as("SELECT size, frontier FROM tree_state WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(query_err("reading the Merkle frontier"))?;
+    let frontier = match cached.and_then(|(_, text)| Frontier::decode(&text).ok()) {
+        Some(f) if f.size() == head.seq => f,
+        _ => {
+            let hashes: Vec<String> = sqlx::query_scalar("SELECT hash FROM events ORDER BY seq")
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(query_err("rebuilding the Merkle frontier"))?;
+            frontier_of(
+                hashes
+                    .iter()
+                    .map(|h| decode_hash(h))
+                    .collect::<Result<Vec<_>, _>>()?,
+            )
+        }
+    };
+    let last: Option<(i64, String)> = sqlx::query_as(
+        "SELECT tree_size, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
+    )
+    .fetch_optional(&mut *conn)
+    .await
+    .map_err(query_err("reading the latest checkpoint"))?;
+    Ok(TipState {
+        head,
+        frontier,
+        last_checkpoint: last.map(|(s, at)| (s as u64, signed_at_ms(&at))),
+    })
+}
+
+/// A URL without its password, for error messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
+        }
+        _ => url.to_string(),
+    }
+}

@@ -1,0 +1,186 @@
+//! A real PostgreSQL server for the tests, started once per test binary from the
+//! PostgreSQL binaries on the machine (initdb + postgres on a loopback port), or taken
+//! from `CUSTODY_TEST_PG_URL` when `.ci/run` or a developer provides one. A watchdog
+//! stops the server and removes its directory when the test process exits. If neither
+//! works the tests fail loudly: they are never skipped.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+static SERVER: OnceLock<String> = OnceLock::new();
+
+/// `postgres://…` of the server's maintenance database, with no database name.
+fn server() -> &'static str {
+    SERVER.get_or_init(|| match std::env::var("CUSTODY_TEST_PG_URL") {
+        Ok(url) if !url.is_empty() => url.trim_end_matches('/').to_string(),
+        _ => start_server(),
+    })
+}
+
+/// Creates a new empty database and returns its URL.
+pub fn fresh_database(name: &str) -> String {
+    let base = server();
+    let db = format!("custody_{}_{}", name, std::process::id());
+    let admin = format!("{base}/postgres");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query(&format!("CREATE DATABASE {db}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+    format!("{base}/{db}")
+}
+
+fn bindir() -> PathBuf {
+    if let Ok(out) = Command::new("pg_config").arg("--bindir").output() {
+        let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        if dir.join("initdb").exists() {
+            return dir;
+        }
+    }
+    let mut found: Vec<PathBuf> = std::fs::read_dir("/usr/lib/postgresql")
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path().join("bin"))
+                .filter(|p| p.join("initdb").exists())
+                .collect()
+        })
+        .unwrap_or_default();
+    found.sort();
+    found.pop().unwrap_or_else(|| {
+        panic!("PostgreSQL server binaries (initdb, postgres) not found: install postgresql-15 (`.ci/run` does) or set CUSTODY_TEST_PG_URL")
+    })
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// initdb refuses to run as root, so as root the server runs as `postgres`.
+fn as_server_user(program: &Path) -> Command {
+    if is_root() {
+        let mut c = Command::new("runuser");
+        c.args(["-u", "postgres", "--"]).arg(program);
+        c
+    } else {
+        Command::new(program)
+    }
+}
+
+fn start_server() -> String {
+    let bin = bindir();
+    let dir = std::env::temp_dir().join(format!("custody-pg-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    if is_root() {
+        let ok = Command::new("chown")
+            .arg("postgres:postgres")
+            .arg(&dir)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "cannot hand {} to the postgres user", dir.display());
+    }
+    let data = dir.join("data");
+    let out = as_server_user(&bin.join("initdb"))
+        .args([
+            "-A",
+            "trust",
+            "-U",
+            "postgres",
+            "--no-sync",
+            "-E",
+            "UTF8",
+            "-D",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "initdb failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::fs::File::create(
+        std::env::temp_dir().join(format!("custody-pg-{}.log", std::process::id())),
+    )
+    .unwrap();
+    as_server_user(&bin.join("postgres"))
+        .arg("-D")
+        .arg(&data)
+        .args([
+            "-p",
+            &port.to_string(),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            "fsync=off",
+            "-k",
+        ])
+        .arg(&dir)
+        .stdin(Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .unwrap();
+    // The watchdog outlives nothing: when this test process ends it stops the server.
+    let script = format!(
+        "while kill -0 {pid} 2>/dev/null; do sleep 1; done; \
+         kill -INT $(head -1 {data}/postmaster.pid) 2>/dev/null; sleep 2; rm -rf {dir}",
+        pid = std::process::id(),
+        data = data.display(),
+        dir = dir.display()
+    );
+    Command::new("sh")
+        .arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "PostgreSQL did not start on port {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Accepting TCP is not the same as accepting queries; wait for pg_isready.
+    while !Command::new(bin.join("pg_isready"))
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+    {
+        assert!(
+            Instant::now() < deadline,
+            "PostgreSQL on port {port} never became ready"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    format!("postgres://postgres@127.0.0.1:{port}")
+}

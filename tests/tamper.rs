@@ -1,0 +1,249 @@
+//! Each kind of tampering on an SQLite ledger is found by `custody verify` with the
+//! right verdict and the first `seq` involved. The triggers that keep the ledger
+//! append-only are dropped first, as an attacker with the database file would.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{verdicts, Sandbox};
+use sqlx::{Connection, SqliteConnection};
+
+const EVENTS: usize = 3000;
+
+async fn attacker(sb: &Sandbox) -> SqliteConnection {
+    let mut conn = SqliteConnection::connect(&format!("sqlite:{}", sb.store))
+        .await
+        .unwrap();
+    for t in [
+        "events_no_update",
+        "events_no_delete",
+        "checkpoints_no_update",
+        "checkpoints_no_delete",
+    ] {
+        sqlx::query(&format!("DROP TRIGGER {t}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    conn
+}
+
+fn seeded() -> Sandbox {
+    let sb = Sandbox::sqlite();
+    sb.seed(EVENTS);
+    let (code, report) = sb.verify(&[]);
+    assert_eq!(code, 0, "fresh ledger should verify: {report}");
+    sb
+}
+
+fn first_verdict(sb: &Sandbox, extra: &[&str]) -> (i32, Vec<(String, u64)>) {
+    let (code, report) = sb.verify(extra);
+    (code, verdicts(&report))
+}
+
+#[tokio::test]
+async fn the_append_only_triggers_refuse_updates_and_deletes() {
+    let sb = seeded();
+    let mut conn = SqliteConnection::connect(&format!("sqlite:{}", sb.store))
+        .await
+        .unwrap();
+    let update = sqlx::query("UPDATE events SET tier = 'T0' WHERE seq = 5")
+        .execute(&mut conn)
+        .await;
+    let delete = sqlx::query("DELETE FROM events WHERE seq = 5")
+        .execute(&mut conn)
+        .await;
+    assert!(update.is_err() && delete.is_err());
+}
+
+#[tokio::test]
+async fn one_changed_byte_is_a_modified_record() {
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    // Flip one character inside the sealed bytes of seq 1234 (an `e` of a field value).
+    sqlx::query("UPDATE events SET record = substr(record, 1, 40) || 'X' || substr(record, 42) WHERE seq = 1234")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!((code, v), (1, vec![("modified".to_string(), 1234)]));
+}
+
+#[tokio::test]
+async fn an_edited_index_column_is_a_modified_record() {
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    // Hide an event from a tier filter without touching its sealed bytes.
+    sqlx::query(
+        "UPDATE events SET tier = CASE WHEN tier = 'T0' THEN 'T1' ELSE 'T0' END WHERE seq = 777",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!((code, v), (1, vec![("modified".to_string(), 777)]));
+}
+
+#[tokio::test]
+async fn a_deleted_row_is_a_gap_and_a_deletion_at_its_seq() {
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    sqlx::query("DELETE FROM events WHERE seq = 1500")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!(code, 1);
+    assert!(
+        v.contains(&("gap".to_string(), 1500)) && v.contains(&("deleted".to_string(), 1500)),
+        "{v:?}"
+    );
+    assert_eq!(v[0].1, 1500);
+}
+
+#[tokio::test]
+async fn two_swapped_rows_are_a_reorder() {
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    for sql in [
+        "UPDATE events SET seq = -1 WHERE seq = 2000",
+        "UPDATE events SET seq = 2000 WHERE seq = 2001",
+        "UPDATE events SET seq = 2001 WHERE seq = -1",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v[0], ("reordered".to_string(), 2000), "{v:?}");
+}
+
+#[tokio::test]
+async fn a_forged_row_slipped_into_the_middle_is_an_insertion() {
+    use custody::event::{parse_line, Timestamp};
+    use custody::ledger::columns::IndexedColumns;
+    use custody::ledger::seal::{seal, ChainHead};
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    let (prev_hash, origin): (String, String) = sqlx::query_as(
+        "SELECT hash, (SELECT value FROM ledger_meta WHERE key = 'origin') FROM events WHERE seq = 999",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    // A well-formed forgery: correct prev_hash, correct hash, canonical bytes.
+    let mut head = ChainHead {
+        seq: 999,
+        hash: [0; 32],
+    };
+    hex::decode_to_slice(&prev_hash, &mut head.hash).unwrap();
+    let event =
+        parse_line(common::event_line("forged-1", "T0", "nothing to see").as_bytes()).unwrap();
+    let forged = seal(event, &mut head, &origin, Timestamp::now());
+    sqlx::query("UPDATE events SET seq = -(seq + 1) WHERE seq >= 1000")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("UPDATE events SET seq = -seq WHERE seq < 0")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let c = IndexedColumns::of(&forged.event);
+    sqlx::query(
+        "INSERT INTO events (seq, event_id, time, recorded_at, kind, tier, reason_code, agent_id, correlation_id, \
+         environment, outcome, exercise, hash, record) VALUES (1000, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+    )
+    .bind(c.event_id)
+    .bind(c.time)
+    .bind(forged.recorded_at.to_rfc3339())
+    .bind(c.kind)
+    .bind(c.tier)
+    .bind(c.reason_code)
+    .bind(c.agent_id)
+    .bind(c.correlation_id)
+    .bind(c.environment)
+    .bind(c.outcome)
+    .bind(hex::encode(forged.hash))
+    .bind(&forged.canonical)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!(code, 1);
+    assert_eq!(v[0], ("inserted".to_string(), 1000), "{v:?}");
+}
+
+#[tokio::test]
+async fn removing_the_last_rows_is_truncation_against_the_anchor() {
+    let sb = Sandbox::sqlite();
+    let anchor = sb.path("anchor.txt");
+    let anchor = anchor.to_str().unwrap();
+    sb.ok(&[
+        "seed",
+        "--events",
+        "2500",
+        "--seed",
+        "9",
+        "--until",
+        "2026-11-20T12:00:00Z",
+        "--anchor",
+        anchor,
+    ]);
+    let mut conn = attacker(&sb).await;
+    // A careful attacker also removes the store's own checkpoints beyond the cut.
+    sqlx::query("DELETE FROM events WHERE seq > 2490")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("DELETE FROM checkpoints WHERE tree_size > 2490")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (code_without, _) = first_verdict(&sb, &[]);
+    let (code, v) = first_verdict(&sb, &["--anchor", anchor]);
+    assert_eq!(
+        code_without, 0,
+        "without the anchor the truncation is invisible"
+    );
+    assert_eq!((code, v), (1, vec![("truncated".to_string(), 2491)]));
+}
+
+#[tokio::test]
+async fn a_checkpoint_with_a_bad_signature_is_reported() {
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    let (size, note): (i64, String) = sqlx::query_as(
+        "SELECT tree_size, note FROM checkpoints ORDER BY tree_size LIMIT 1 OFFSET 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    // Change one base64 character of the signature line.
+    let sig_at = note.rfind(' ').unwrap() + 10;
+    let mut bytes = note.into_bytes();
+    bytes[sig_at] = if bytes[sig_at] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(bytes).unwrap();
+    sqlx::query("UPDATE checkpoints SET note = ? WHERE tree_size = ?")
+        .bind(tampered)
+        .bind(size)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!(
+        (code, v),
+        (1, vec![("bad-signature".to_string(), size as u64)])
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_from_an_unknown_key_is_reported() {
+    let sb = seeded();
+    let stranger =
+        custody::ledger::note::NoteSigner::from_seed("someone.else/key", [7; 32]).unwrap();
+    let (code, v) = first_verdict(&sb, &["--key", &stranger.verifier().encode()]);
+    assert_eq!(code, 1);
+    assert!(
+        v.iter().all(|(class, _)| class == "unknown-key") && !v.is_empty(),
+        "{v:?}"
+    );
+}
