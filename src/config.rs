@@ -29,6 +29,11 @@ pub struct Config {
     pub reason_codes: Vec<String>,
     /// Console theme name (a file in `themes/` or the config directory).
     pub theme: Option<String>,
+    /// Mouse support in the console (default on).
+    pub mouse: Option<bool>,
+    /// Key rebinding: `"ctrl-y" = "copy"`, `"y" = "none"`.
+    #[serde(default)]
+    pub keys: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]

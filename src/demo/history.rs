@@ -60,6 +60,11 @@ impl History {
         }
     }
 
+    /// How many events are queued, waiting for their turn (the memory the stream holds).
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Starts the next story at `start` and queues its events.
     fn plan(&mut self, start: i64) {
         self.scratch.clear();

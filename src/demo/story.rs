@@ -8,7 +8,7 @@ use super::agents::{Bot, Human};
 use super::forge::Forge;
 use super::moves::{self, Move};
 use super::trace::*;
-use crate::event::{Event, OutcomeStatus, PolicyDecision, Tier};
+use crate::event::{Approval, Event, OutcomeStatus, PolicyDecision, Tier};
 use serde_json::json;
 
 /// Share of `ai.action` events that lack one of the seven audit fields.
@@ -18,7 +18,11 @@ const INCOMPLETE_SHARE: f64 = 0.025;
 pub(crate) fn routine(f: &mut Forge, start: i64, limit: Option<i64>, out: &mut Vec<Event>) {
     let weights = Bot::ALL.map(|b| b.tuning().weight);
     let bot = Bot::ALL[f.weighted(&weights)];
-    let m = moves::routine(f, bot);
+    let mut m = moves::routine(f, bot);
+    // Not every decision cites every source it could.
+    if m.evidence.len() > 1 && f.chance(0.4) {
+        m.evidence.truncate(1);
+    }
     let mut tr = Trace::for_bot(f, bot, m.environment, start, limit);
     match m.tier {
         Tier::T0 | Tier::T1 => autonomous(f, &mut tr, &m, out),
@@ -118,7 +122,11 @@ fn gated(f: &mut Forge, tr: &mut Trace, m: &Move, out: &mut Vec<Event>) {
         if denied {
             return;
         }
-        approval
+        // The action names who approved and when; the why stays on the decision.
+        Approval {
+            justification: None,
+            ..approval
+        }
     };
 
     tr.wait(f.int(400, 6_000));

@@ -95,8 +95,19 @@ pub(crate) fn evidence(f: &mut Forge, kind: &str, reference: String) -> Evidence
     }
 }
 
-pub(crate) fn promql(f: &mut Forge, query: String) -> Evidence {
-    evidence(f, "metrics_query", format!("promql:{query}"))
+/// A link to a record that keeps its own history (a ticket, an audit log, a CI run):
+/// no digest needed.
+pub(crate) fn link(kind: &str, reference: String) -> Evidence {
+    Evidence {
+        kind: kind.to_string(),
+        reference,
+        sha256: None,
+    }
+}
+
+/// A metrics query: the query is the evidence (it can be re-run over the same range).
+pub(crate) fn promql(query: String) -> Evidence {
+    link("metrics_query", format!("promql:{query}"))
 }
 
 pub(crate) fn dashboard(f: &mut Forge, slug: &str) -> Evidence {
@@ -104,17 +115,18 @@ pub(crate) fn dashboard(f: &mut Forge, slug: &str) -> Evidence {
     evidence(
         f,
         "dashboard",
-        format!("https://grafana.acme.internal/d/{uid}/{slug}?from=now-3h&to=now"),
+        format!("https://grafana.acme.internal/d/{uid}/{slug}"),
     )
 }
 
-pub(crate) fn logs(f: &mut Forge, query: &str) -> Evidence {
+/// A log search link (no digest: the link is the evidence, and logs age out).
+pub(crate) fn logs(query: &str) -> Evidence {
     let q = query.replace(' ', "+");
-    evidence(
-        f,
-        "log",
-        format!("https://logs.acme.internal/explore?q={q}&range=1h"),
-    )
+    Evidence {
+        kind: "log".into(),
+        reference: format!("https://logs.acme.internal/explore?q={q}"),
+        sha256: None,
+    }
 }
 
 pub(crate) fn ticket(f: &mut Forge, project: &str) -> Evidence {

@@ -8,7 +8,7 @@ use super::forge::Forge;
 use super::moves::Move;
 use crate::event::{
     Action, Actor, ActorType, Agent, AiOutput, Approval, ApprovalMode, Context, Event, Model,
-    Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, Tier, Timestamp,
+    Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, Tier, Timestamp, TriggerType,
 };
 use chrono::DateTime;
 use serde_json::{json, Value};
@@ -121,7 +121,9 @@ impl Trace {
             kind: ActorType::Agent,
             id: agent.id.to_string(),
             on_behalf_of: m.on_behalf_of.clone(),
-            session: Some(self.session.clone()),
+            // A session is a conversation with a person; scheduled and event-driven
+            // runs are identified by their job id instead.
+            session: (m.trigger.kind == TriggerType::UserInstruction).then(|| self.session.clone()),
         });
         e.agent = Some(agent_ref(m.bot));
         e.model = Some(Model {
@@ -135,10 +137,7 @@ impl Trace {
             })),
         });
         e.prompt = Some(Prompt {
-            template_id: Some(format!(
-                "{}/{}@v{}",
-                agent.id, m.kind, tuning.prompt_version
-            )),
+            template_id: Some(format!("{}@v{}", m.kind, tuning.prompt_version)),
             sha256: Some(f.sha256()),
         });
         e.ai_output = Some(AiOutput {
@@ -148,10 +147,17 @@ impl Trace {
             evidence: m.evidence.clone(),
         });
         e.action = Some(action(m));
+        // The action names its environment; the context need not repeat it.
+        if let Some(c) = e.context.as_mut() {
+            c.environment = None;
+        }
         e.reason_code = Some(m.reason.to_string());
         e.tier = Some(m.tier);
         e.risk_score = Some(risk(f, m.tier));
-        e.reversibility = Some(m.reversibility.clone());
+        // A read has nothing to undo; saying so on every read is noise.
+        if m.tier != Tier::T0 {
+            e.reversibility = Some(m.reversibility.clone());
+        }
         e
     }
 
@@ -252,7 +258,7 @@ pub(crate) fn rule_approval(rule_id: &str, at: i64) -> Approval {
         role: None,
         at: Some(timestamp(at)),
         rule_id: Some(rule_id.to_string()),
-        justification: Some(format!("auto-approved under threshold rule {rule_id}")),
+        justification: None,
     }
 }
 
@@ -271,7 +277,7 @@ pub(crate) fn succeeded(m: &Move) -> Outcome {
     Outcome {
         status: OutcomeStatus::Success,
         detail: Some(m.detail.clone()),
-        response: Some(m.response.clone()),
+        response: (!m.response.is_null()).then(|| m.response.clone()),
     }
 }
 

@@ -94,3 +94,33 @@ struct ContextCols {
     correlation_id: Option<String>,
     environment: Option<String>,
 }
+
+/// The line `/` search matches against: agent, action type, target system, resource,
+/// reason code and the AI's summary, lower-cased and capped, so a scan stays cheap.
+pub fn search_text(e: &Event) -> String {
+    const CAP: usize = 240;
+    let mut parts: Vec<&str> = Vec::with_capacity(8);
+    if let Some(a) = &e.agent {
+        parts.push(&a.id);
+        if let Some(n) = &a.name {
+            parts.push(n);
+        }
+    }
+    parts.push(&e.kind);
+    if let Some(a) = &e.action {
+        parts.push(&a.kind);
+        parts.extend(a.target_system.as_deref());
+        parts.extend(a.resource.as_deref());
+    }
+    parts.extend(e.reason_code.as_deref());
+    parts.extend(e.ai_output.as_ref().and_then(|o| o.summary.as_deref()));
+    let mut text = parts.join(" ").to_lowercase();
+    if text.len() > CAP {
+        let mut cut = CAP;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}

@@ -115,6 +115,11 @@ impl Verdict {
         }
     }
 
+    /// Whether the verdict is about checkpoints rather than the records themselves.
+    pub fn is_checkpoint_level(&self) -> bool {
+        !matches!(self, Verdict::ModifiedRecord { .. } | Verdict::BrokenChain { .. } | Verdict::Gap { .. })
+    }
+
     /// A short stable name for scripts and tests.
     pub fn class(&self) -> &'static str {
         match self {
@@ -561,7 +566,28 @@ impl ChainChecker {
             }
         }
         self.report.root = (size > 0).then(|| self.frontier.root());
-        self.report.verdicts.sort_by_key(|v| v.first_seq());
+        self.narrow_forks();
+        self.report.verdicts.sort_by_key(|v| (v.first_seq(), v.is_checkpoint_level()));
         self.report
+    }
+
+    /// A fork only says "something at or below this size changed since it was signed".
+    /// When a record-level verdict inside that range already names the change, the
+    /// fork starts there rather than at the previous good checkpoint.
+    fn narrow_forks(&mut self) {
+        let record_seqs: Vec<u64> = self
+            .report
+            .verdicts
+            .iter()
+            .filter(|v| !v.is_checkpoint_level())
+            .map(Verdict::first_seq)
+            .collect();
+        for v in &mut self.report.verdicts {
+            if let Verdict::Fork { first_seq, checkpoint_size, .. } = v {
+                if let Some(s) = record_seqs.iter().copied().filter(|s| *s >= *first_seq && *s <= *checkpoint_size).min() {
+                    *first_seq = s;
+                }
+            }
+        }
     }
 }

@@ -6,10 +6,12 @@
 mod batch;
 mod postgres;
 pub mod query;
+mod read;
 mod sqlite;
 
 pub use batch::{Duplicate, CHECKPOINT_EVERY, CHECKPOINT_MAX_AGE_MS};
 pub use query::{Filter, Order, Page};
+pub use read::AgentTotals;
 
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::IndexedColumns;

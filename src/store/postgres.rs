@@ -10,7 +10,7 @@ use super::{
     StoreError, StoredCheckpoint,
 };
 use crate::event::Event;
-use crate::ledger::columns::IndexedColumns;
+use crate::ledger::columns::{search_text, IndexedColumns};
 use crate::ledger::merkle::Frontier;
 use crate::ledger::seal::ChainHead;
 use crate::ledger::verify::StoredRow;
@@ -30,7 +30,7 @@ const INSERT_CHUNK: usize = 1000;
 
 #[derive(Clone)]
 pub struct PgStore {
-    pool: PgPool,
+    pub(super) pool: PgPool,
     describe: String,
     origin: String,
 }
@@ -153,6 +153,14 @@ impl PgStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(query_err("inserting sealed records"))?;
+            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("INSERT INTO search_text (seq, text) ");
+            qb.push_values(chunk, |mut b, (_, r)| {
+                b.push_bind(r.seq as i64).push_bind(search_text(&r.event));
+            });
+            qb.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("inserting search text"))?;
         }
         sqlx::query(
             "INSERT INTO tree_state (id, size, frontier) VALUES (1, $1, $2) \

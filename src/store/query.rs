@@ -139,6 +139,19 @@ pub fn select_rows(style: Placeholder, filter: &Filter, page: Page) -> Sql {
     sql
 }
 
+/// `SELECT` of the rows with these seqs, in seq order.
+pub fn select_by_seq(style: Placeholder, seqs: &[u64]) -> Sql {
+    let mut sql = Sql::new(style, &format!("SELECT {ROW_COLUMNS} FROM events WHERE seq IN ("));
+    for (i, seq) in seqs.iter().enumerate() {
+        if i > 0 {
+            sql.push(", ");
+        }
+        sql.bind(Bind::Int(*seq as i64));
+    }
+    sql.push(") ORDER BY seq");
+    sql
+}
+
 fn push_filter(sql: &mut Sql, f: &Filter) {
     if !f.tiers.is_empty() {
         sql.bind_list("tier", f.tiers.iter().map(|t| t.as_str().to_string()));

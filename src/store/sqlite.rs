@@ -8,7 +8,7 @@ use super::{
     StoreError, StoredCheckpoint,
 };
 use crate::event::Event;
-use crate::ledger::columns::IndexedColumns;
+use crate::ledger::columns::{search_text, IndexedColumns};
 use crate::ledger::merkle::{Frontier, Hash};
 use crate::ledger::seal::ChainHead;
 use crate::ledger::verify::StoredRow;
@@ -25,7 +25,7 @@ const INSERT_CHUNK: usize = 200;
 
 #[derive(Clone)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(super) pool: SqlitePool,
     path: PathBuf,
     origin: String,
 }
@@ -152,6 +152,14 @@ impl SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(query_err("inserting sealed records"))?;
+            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO search_text (seq, text) ");
+            qb.push_values(chunk, |mut b, (_, r)| {
+                b.push_bind(r.seq as i64).push_bind(search_text(&r.event));
+            });
+            qb.build()
+                .execute(&mut *tx)
+                .await
+                .map_err(query_err("inserting search text"))?;
         }
         sqlx::query(
             "INSERT INTO tree_state (id, size, frontier) VALUES (1, ?, ?) \

@@ -25,22 +25,20 @@ pub fn fresh_database(name: &str) -> String {
     let base = server();
     let db = format!("custody_{}_{}", name, std::process::id());
     let admin = format!("{base}/postgres");
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    rt.block_on(async {
-        use sqlx::Connection;
-        let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
-        sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-        sqlx::query(&format!("CREATE DATABASE {db}"))
-            .execute(&mut conn)
-            .await
-            .unwrap();
-    });
+    // A thread of its own, so this also works from inside a #[tokio::test] runtime.
+    let db_for_thread = db.clone();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
+            let db = db_for_thread;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {db}")).execute(&mut conn).await.unwrap();
+            sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut conn).await.unwrap();
+        })
+    })
+    .join()
+    .unwrap();
     format!("{base}/{db}")
 }
 

@@ -187,7 +187,7 @@ def fail(msg: str):
 
 def main(export_path: str, checkpoint_path: str, key_arg: str):
     leaves, origins, prev = [], [], "0" * 64
-    with open(export_path, encoding="utf-8") as f:
+    with open(export_path, encoding="utf-8", newline="") as f:
         lines = [line for line in f.read().split("\n") if line.strip()]
     for n, line in enumerate(lines, start=1):
         try:
@@ -209,7 +209,7 @@ def main(export_path: str, checkpoint_path: str, key_arg: str):
         prev = claimed
     print(f"ok   {len(lines)} records: each matches its hash, seq runs 1..{len(lines)}, chain intact")
 
-    with open(checkpoint_path, encoding="utf-8") as f:
+    with open(checkpoint_path, encoding="utf-8", newline="") as f:
         note = f.read()
     split = note.rfind("\n\n")
     if split < 0:

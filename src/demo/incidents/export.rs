@@ -6,7 +6,7 @@
 use super::{DemoIncident, Scene};
 use crate::demo::agents::{Bot, AIKO, LENA, PRIYA};
 use crate::demo::moves::Move;
-use crate::demo::text::{evidence, irreversible, no_effect, reversible, runbook};
+use crate::demo::text::{evidence, irreversible, link, no_effect, reversible, runbook};
 use crate::demo::trace::{control_action, no_approval, policy, rule_approval, succeeded};
 use crate::event::{PolicyDecision, Tier, TriggerType};
 use serde_json::json;
@@ -86,8 +86,7 @@ pub(super) fn tell(s: &mut Scene) {
         .into();
     export.confidence = 0.88;
     export.params = json!({"statement": format!("COPY INTO '{BUCKET}' FROM CRM.PUBLIC.CUSTOMERS FILE_FORMAT=(TYPE=PARQUET) MAX_FILE_SIZE=268435456"), "columns": ["customer_id", "email", "phone", "address", "lifetime_value"], "destination_account": "771204519930", "destination_environment": "prod"});
-    export.evidence = vec![evidence(
-        s.f,
+    export.evidence = vec![link(
         "ticket",
         "https://acme.atlassian.net/browse/DATA-2291".into(),
     )];

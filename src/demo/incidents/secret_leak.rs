@@ -8,7 +8,7 @@ use super::{DemoIncident, Scene};
 use crate::demo::agents::{Bot, DEV, LENA, PRIYA};
 use crate::demo::moves::Move;
 use crate::demo::story::service_actor;
-use crate::demo::text::{evidence, irreversible, no_effect, HOSTILE};
+use crate::demo::text::{irreversible, link, no_effect, HOSTILE};
 use crate::demo::trace::{
     agent_ref, control_action, human_approval, no_approval, policy, rule_approval, succeeded,
 };
@@ -61,8 +61,7 @@ pub(super) fn tell(s: &mut Scene) {
     m.params = json!({"workflow": "deploy.yml", "ref": "refs/pull/8812/merge", "inputs": {"debug": true}, "env": {"ACTIONS_STEP_DEBUG": "true", "PRINT_VAULT_TOKEN": "1"}});
     m.before = Some(json!({"debug": false}));
     m.after = Some(json!({"debug": true, "log_lines": 2_318}));
-    let pr = evidence(
-        s.f,
+    let pr = link(
         "pull_request",
         format!("https://github.com/{REPO}/pull/8812"),
     );

@@ -3,14 +3,21 @@
 //! bot has a repertoire; `routine` picks one move for one bot. Stories in `story` turn
 //! a move into the events of a trace.
 
-mod delivery;
-mod governance;
-mod platform;
+mod access;
+mod autoscaler;
+mod cost;
+mod data_sync;
+mod database;
+mod deploy;
+mod refunds;
+mod remediator;
+mod security;
+mod triage;
 
 use super::agents::Bot;
 use super::forge::Forge;
 use crate::event::{Evidence, Reversibility, Tier, Trigger, TriggerType};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[derive(Clone)]
 pub(crate) struct Move {
@@ -31,7 +38,7 @@ pub(crate) struct Move {
     pub trigger: Trigger,
     pub on_behalf_of: Option<String>,
     pub reversibility: Reversibility,
-    /// What the target system says on success, and its response body.
+    /// What the target system says on success, and its response body (null: none).
     pub detail: String,
     pub response: Value,
     /// What the target system says when it refuses.
@@ -70,7 +77,7 @@ impl Move {
             on_behalf_of: None,
             reversibility: super::text::no_effect(),
             detail: "ok".into(),
-            response: json!({ "status": "ok" }),
+            response: Value::Null,
             failure: format!("{system} returned 503 Service Unavailable"),
             rule_id: "t1-autonomous-within-bounds",
         }
@@ -98,18 +105,18 @@ impl Move {
 /// One ordinary move for `bot`.
 pub(crate) fn routine(f: &mut Forge, bot: Bot) -> Move {
     match bot {
-        Bot::Autoscaler => platform::autoscaler(f),
-        Bot::Remediator => platform::remediator(f),
-        Bot::DbMaintainer => platform::db_maintainer(f),
-        Bot::TriageBot => platform::triage_bot(f),
-        Bot::DeployBot => delivery::deploy_bot(f),
-        Bot::CostOptimizer => delivery::cost_optimizer(f),
-        Bot::AccessReviewer => governance::access_reviewer(f),
-        Bot::DataSync => governance::data_sync(f),
-        Bot::RefundAssistant => governance::refund_assistant(f),
-        Bot::SecScanner => governance::sec_scanner(f),
+        Bot::Autoscaler => autoscaler::autoscaler(f),
+        Bot::Remediator => remediator::remediator(f),
+        Bot::DbMaintainer => database::db_maintainer(f),
+        Bot::TriageBot => triage::triage_bot(f),
+        Bot::DeployBot => deploy::deploy_bot(f),
+        Bot::CostOptimizer => cost::cost_optimizer(f),
+        Bot::AccessReviewer => access::access_reviewer(f),
+        Bot::DataSync => data_sync::data_sync(f),
+        Bot::RefundAssistant => refunds::refund_assistant(f),
+        Bot::SecScanner => security::sec_scanner(f),
     }
 }
 
-pub(crate) use delivery::UNREGISTERED_REASON;
-pub(crate) use platform::restart_move;
+pub(crate) use cost::UNREGISTERED_REASON;
+pub(crate) use remediator::restart_move;

@@ -61,3 +61,10 @@ CREATE TRIGGER ledger_meta_append_only BEFORE UPDATE OR DELETE ON ledger_meta
     FOR EACH ROW EXECUTE FUNCTION custody_append_only();
 CREATE TRIGGER ledger_meta_no_truncate BEFORE TRUNCATE ON ledger_meta
     FOR EACH STATEMENT EXECUTE FUNCTION custody_append_only();
+
+CREATE TABLE search_text (
+    seq  BIGINT PRIMARY KEY,
+    text TEXT NOT NULL
+);
+CREATE TRIGGER search_text_append_only BEFORE UPDATE ON search_text
+    FOR EACH ROW EXECUTE FUNCTION custody_append_only();

@@ -57,3 +57,13 @@ CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
 BEGIN SELECT RAISE(ABORT, 'custody: checkpoints are append-only'); END;
 CREATE TRIGGER ledger_meta_no_update BEFORE UPDATE ON ledger_meta
 BEGIN SELECT RAISE(ABORT, 'custody: ledger metadata is fixed at creation'); END;
+
+-- What `/` search looks at (agent, action, target, reason, AI summary), one short line
+-- per record in a narrow table so a newest-first scan reads megabytes, not the records.
+-- Derived from the sealed record, like the indexed columns.
+CREATE TABLE search_text (
+    seq  INTEGER PRIMARY KEY,
+    text TEXT NOT NULL
+) STRICT;
+CREATE TRIGGER search_text_no_update BEFORE UPDATE ON search_text
+BEGIN SELECT RAISE(ABORT, 'custody: search text is append-only'); END;

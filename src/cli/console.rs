@@ -1,0 +1,79 @@
+//! Opening the console: resolves theme, colour, keymap and verifier keys from flags and
+//! config, then hands over to the console driver.
+
+use super::Env;
+use crate::console::app::App;
+use crate::console::driver::{self, ConsoleOptions};
+use crate::console::keymap::Keymap;
+use crate::console::theme::Theme;
+use crate::event::DEFAULT_REASON_CODES;
+use crate::ledger::note::NoteVerifier;
+use crate::store::Store;
+use anyhow::Context;
+use std::io::IsTerminal;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Console options shared by `custody` and `custody demo`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ConsoleArgs {
+    /// Browse only: containment actions are disabled.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Theme: dark (default), light, colorblind, or a file name in the config's themes/.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Colour: auto honours NO_COLOR; never gives a fully usable monochrome console.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Do not capture the mouse (keeps the terminal's own text selection).
+    #[arg(long, global = true)]
+    pub no_mouse: bool,
+}
+
+pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result<()> {
+    if !std::io::stdout().is_terminal() {
+        anyhow::bail!("the console needs a terminal; for pipes use `custody tail`");
+    }
+    let mono = match args.color {
+        ColorChoice::Never => true,
+        ColorChoice::Always => false,
+        ColorChoice::Auto => std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
+    };
+    let theme_name = args.theme.clone().or_else(|| env.config.theme.clone()).unwrap_or_else(|| "dark".into());
+    let theme = if mono { Theme::monochrome() } else { Theme::load(&theme_name, &env.dirs.config)? };
+    let keymap = Keymap::with_overrides(&env.config.keys).map_err(anyhow::Error::msg).context("bad [keys] in config")?;
+    let mut reasons: Vec<String> = DEFAULT_REASON_CODES.iter().map(|s| s.to_string()).collect();
+    reasons.extend(env.config.reason_codes.iter().cloned());
+    let mut app = App::new(store.describe(), env.operator.clone(), keymap, reasons);
+    app.read_only = args.read_only;
+    app.mouse = !args.no_mouse && env.config.mouse.unwrap_or(true);
+    let mut verifiers = Vec::new();
+    for k in &env.config.trusted_keys {
+        verifiers.push(NoteVerifier::decode(k.trim()).with_context(|| format!("bad trusted key `{k}`"))?);
+    }
+    let key_path = env.config.key_file(&env.dirs);
+    if key_path.exists() {
+        verifiers.push(crate::ledger::keyfile::load(&key_path)?.verifier());
+    }
+    let anchor = match &env.config.anchor {
+        Some(p) if p.exists() => Some(std::fs::read_to_string(p)?),
+        _ => None,
+    };
+    std::fs::create_dir_all(&env.dirs.data).ok();
+    let options = ConsoleOptions {
+        store,
+        app,
+        theme,
+        verifiers,
+        anchor,
+        clipboard_file: env.dirs.data.join("clipboard.json"),
+        log_file: env.dirs.log_file(),
+    };
+    driver::run(options).await
+}

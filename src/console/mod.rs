@@ -1,0 +1,12 @@
+//! The incident console: a ratatui program over the store. `app` is the state, `update`
+//! the pure function from state and message to new state and effects, `views` draw a
+//! frame from the state, and `driver` is the only place that touches the terminal or
+//! the store. Nothing an event contains reaches the terminal unescaped.
+
+pub mod app;
+pub mod command;
+pub mod keymap;
+pub mod msg;
+pub mod search;
+pub mod theme;
+pub mod views;

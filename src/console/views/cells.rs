@@ -1,0 +1,229 @@
+//! The small pieces every view builds rows from: untrusted text made safe, fitting
+//! spans into a column, tier badges, clock times, counts and durations.
+//!
+//! `untrusted` is the only way event text becomes a `Span`: it runs the text through
+//! `escape_untrusted` first, so nothing an agent wrote reaches the terminal as a control
+//! sequence. A row is a list of `Col`s laid out at fixed widths by `columns`.
+
+use super::super::theme::{tier_glyph, Theme};
+use crate::event::{Tier, Timestamp};
+use crate::text::escape_untrusted;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+/// A span of event text (or anything of unknown origin), escaped.
+pub fn untrusted(text: &str, style: Style) -> Span<'static> {
+    Span::styled(escape_untrusted(text).into_owned(), style)
+}
+
+/// A span of our own text (labels, glyphs): never event content.
+pub fn own(text: &str, style: Style) -> Span<'static> {
+    Span::styled(text.to_string(), style)
+}
+
+/// Display width of one character (0 for combining marks, 2 for wide ones).
+pub fn char_width(c: char) -> usize {
+    let mut buf = [0u8; 4];
+    Span::raw(&*c.encode_utf8(&mut buf)).width()
+}
+
+/// The spans cut to `width` columns, ending in `…` when something was cut, and padded
+/// with spaces to exactly `width`.
+pub fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let total: usize = spans.iter().map(Span::width).sum();
+    let mut out = Vec::with_capacity(spans.len() + 1);
+    if total <= width {
+        out.extend(spans);
+        if total < width {
+            out.push(Span::raw(" ".repeat(width - total)));
+        }
+        return out;
+    }
+    let budget = width.saturating_sub(1);
+    let mut used = 0;
+    let mut last_style = Style::default();
+    let mut full = false;
+    for span in spans {
+        last_style = span.style;
+        let mut text = String::new();
+        for c in span.content.chars() {
+            let w = char_width(c);
+            if used + w > budget {
+                full = true;
+                break;
+            }
+            used += w;
+            text.push(c);
+        }
+        if !text.is_empty() {
+            out.push(Span::styled(text, span.style));
+        }
+        if full {
+            break;
+        }
+    }
+    if width > 0 {
+        out.push(Span::styled("…", last_style));
+        used += 1;
+    }
+    if used < width {
+        out.push(Span::raw(" ".repeat(width - used)));
+    }
+    out
+}
+
+/// One cell of a row: the spans and the column width they are fitted into.
+pub struct Col {
+    pub spans: Vec<Span<'static>>,
+    pub width: u16,
+}
+
+impl Col {
+    pub fn new(width: u16, spans: Vec<Span<'static>>) -> Col {
+        Col { spans, width }
+    }
+}
+
+/// Lays `cols` out left to right with one space between them; zero-width columns are
+/// left out (that is how narrow layouts drop a column).
+pub fn columns(cols: Vec<Col>) -> Line<'static> {
+    let mut spans = Vec::new();
+    for col in cols.into_iter().filter(|c| c.width > 0) {
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        spans.extend(fit(col.spans, usize::from(col.width)));
+    }
+    Line::from(spans)
+}
+
+/// `▲ T3`: glyph and label, so a tier reads without colour; `  —` when absent.
+pub fn tier_badge(tier: Option<Tier>, theme: &Theme) -> Span<'static> {
+    match tier {
+        Some(t) => Span::styled(format!("{} {}", tier_glyph(t), t.as_str()), theme.tier(t)),
+        None => Span::styled("  —", theme.muted),
+    }
+}
+
+/// `HH:MM:SS` when `t` falls on the same UTC day as `now`, else `MM-DD HH:MM`.
+pub fn clock(t: &Timestamp, now: &Timestamp) -> String {
+    if t.0.date_naive() == now.0.date_naive() {
+        t.0.format("%H:%M:%S").to_string()
+    } else {
+        t.0.format("%m-%d %H:%M").to_string()
+    }
+}
+
+/// The width `clock` needs for every one of `times`.
+pub fn clock_width<'a>(times: impl IntoIterator<Item = &'a Timestamp>, now: &Timestamp) -> u16 {
+    let other_day = times
+        .into_iter()
+        .any(|t| t.0.date_naive() != now.0.date_naive());
+    if other_day {
+        11
+    } else {
+        8
+    }
+}
+
+/// `987`, `1.2k`, `34k`, `1.2M`: counts that fit a narrow column.
+pub fn count(n: u64) -> String {
+    match n {
+        0..=999 => n.to_string(),
+        1_000..=9_999 => format!("{:.1}k", n as f64 / 1e3),
+        10_000..=999_999 => format!("{}k", n / 1_000),
+        1_000_000..=9_999_999 => format!("{:.1}M", n as f64 / 1e6),
+        _ => format!("{}M", n / 1_000_000),
+    }
+}
+
+/// `4m 12s`, `2h 5m`, `3d 4h`, `850ms`.
+pub fn duration(ms: i64) -> String {
+    let ms = ms.max(0);
+    let s = ms / 1000;
+    match s {
+        0 => format!("{ms}ms"),
+        1..=59 => format!("{s}s"),
+        60..=3_599 => format!("{}m {}s", s / 60, s % 60),
+        3_600..=86_399 => format!("{}h {}m", s / 3600, (s % 3600) / 60),
+        _ => format!("{}d {}h", s / 86_400, (s % 86_400) / 3600),
+    }
+}
+
+/// A `width`×`height` rectangle centred in `area` (clamped to it).
+pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
+    let w = width.min(area.width);
+    let h = height.min(area.height);
+    Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    }
+}
+
+/// The row `i` (0-based) of `area`, one line high.
+pub fn row_rect(area: Rect, i: u16) -> Rect {
+    Rect {
+        x: area.x,
+        y: area.y + i,
+        width: area.width,
+        height: 1,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn text(spans: &[Span]) -> String {
+        spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn untrusted_text_is_escaped() {
+        assert_eq!(
+            untrusted("a\u{1b}[2Jb", Style::default()).content,
+            "a\\u{1b}[2Jb"
+        );
+    }
+
+    #[test]
+    fn fit_pads_short_text_to_the_width() {
+        assert_eq!(text(&fit(vec![Span::raw("ab")], 5)), "ab   ");
+    }
+
+    #[test]
+    fn fit_cuts_long_text_with_an_ellipsis() {
+        assert_eq!(
+            text(&fit(vec![Span::raw("abc"), Span::raw("defg")], 5)),
+            "abcd…"
+        );
+    }
+
+    #[test]
+    fn fit_counts_wide_characters_as_two_columns() {
+        assert_eq!(text(&fit(vec![Span::raw("日本語")], 4)), "日… ");
+    }
+
+    #[test]
+    fn clock_shows_the_date_only_for_other_days() {
+        let now: Timestamp = "2026-11-23T10:00:00Z".parse().unwrap();
+        let earlier: Timestamp = "2026-11-23T01:02:03Z".parse().unwrap();
+        let yesterday: Timestamp = "2026-11-22T23:59:00Z".parse().unwrap();
+        assert_eq!(
+            (clock(&earlier, &now), clock(&yesterday, &now)),
+            ("01:02:03".into(), "11-22 23:59".into())
+        );
+    }
+
+    #[test]
+    fn counts_and_durations_are_compact() {
+        assert_eq!(
+            (count(1234), count(34_000), duration(252_000)),
+            ("1.2k".into(), "34k".into(), "4m 12s".into())
+        );
+    }
+}
