@@ -8,10 +8,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod demo;
 pub mod event;
 pub mod ingest;
 pub mod ledger;
 pub mod store;
 pub mod text;
+pub mod timing;
 pub mod verify;

@@ -2,6 +2,7 @@
 //! parses arguments, resolves the config, store and key, and hands each command to its
 //! own file. It is the edge where errors become messages and exit codes.
 
+mod console;
 mod export;
 mod ingest;
 mod output;
@@ -39,6 +40,8 @@ pub struct Cli {
     /// Who is at the keyboard. Default: `operator` from config, then the OS user.
     #[arg(long, global = true, value_name = "ID")]
     pub operator: Option<String>,
+    #[command(flatten)]
+    pub console: console::ConsoleArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -105,6 +108,7 @@ impl Env {
 
 /// Runs the command line; returns the process exit code.
 pub fn main() -> ExitCode {
+    crate::timing::start();
     let cli = Cli::parse();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -132,9 +136,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let env = Env::resolve(&cli)?;
     match cli.command {
         None => {
-            anyhow::bail!("the console is not built yet; try `custody tail` or `custody --help`")
+            let store = env.open_store().await?;
+            let shown = console::open(&env, &cli.console, store.clone()).await;
+            store.close().await;
+            shown?;
+            Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Demo(args)) => seed::demo(&env, args).await,
+        Some(Command::Demo(args)) => seed::demo(&env, args, &cli.console).await,
         Some(Command::Seed(args)) => seed::seed(&env, args).await,
         Some(Command::Ingest(args)) => ingest::run(&env, args).await,
         Some(Command::Verify(args)) => verify::run(&env, args).await,

@@ -178,36 +178,30 @@ pub async fn run_live(
     }
 }
 
-pub async fn demo(env: &Env, args: DemoArgs) -> anyhow::Result<ExitCode> {
+pub async fn demo(env: &Env, args: DemoArgs, console: &super::console::ConsoleArgs) -> anyhow::Result<ExitCode> {
     let signer = env.signer()?;
     let url = if env.store_url == env.dirs.default_store().display().to_string() {
         env.dirs.data.join("demo.db").display().to_string()
     } else {
         env.store_url.clone()
     };
-    let store = Store::open(&url, Some("custody.local/demo"))
-        .await
-        .with_context(|| format!("opening {url}"))?;
+    let store = Store::open(&url, Some("custody.local/demo")).await.with_context(|| format!("opening {url}"))?;
     if store.head_seq().await? == 0 {
-        eprintln!(
-            "custody demo: seeding {} events of history into {url} …",
-            args.events
-        );
-        let spec = DemoSpec {
-            seed: args.seed,
-            events: args.events,
-            days: args.days,
-            until: Timestamp::now(),
-        };
+        eprintln!("custody demo: seeding {} events of history into {url} …", args.events);
+        let spec = DemoSpec { seed: args.seed, events: args.events, days: args.days, until: Timestamp::now() };
         fill(&store, &signer, &spec, None).await?;
     }
-    let live =
-        (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), signer, args.seed, None)));
-    eprintln!("custody demo: live events from {url} (Ctrl-C to stop)");
-    let tail_args = super::tail::TailArgs::default();
-    let shown = tokio::select! {
-        r = super::tail::follow(&store, &tail_args) => r,
-        _ = tokio::signal::ctrl_c() => Ok(()),
+    let live = (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), signer, args.seed, None)));
+    let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        super::console::open(env, console, store.clone()).await
+    } else {
+        // Not a terminal (a pipe, a script): show the live stream as text instead.
+        eprintln!("custody demo: live events from {url} (Ctrl-C to stop)");
+        let tail_args = super::tail::TailArgs::default();
+        tokio::select! {
+            r = super::tail::follow(&store, &tail_args) => r,
+            _ = tokio::signal::ctrl_c() => Ok(()),
+        }
     };
     if let Some(live) = live {
         live.abort();

@@ -2,7 +2,7 @@
 //! `update` changes it in response to messages; the views only read it.
 
 use super::keymap::Keymap;
-use crate::event::{missing_fields, AuditField, Event, Tier, Timestamp};
+use crate::event::{missing_fields, AuditField, Event, Timestamp};
 use crate::ledger::seal::event_from_record;
 use crate::ledger::verify::StoredRow;
 use crate::store::Filter;

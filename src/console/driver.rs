@@ -99,10 +99,14 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     let first = init(&mut app);
     run_effects(first, &store, &tx, &mut search, &clipboard_file, &mut terminal, app.header.window_ms());
     draw(&mut terminal, &app, &theme)?;
+    crate::timing::mark("frame first");
     while let Some(msg) = rx.recv().await {
+        let mut marks = Vec::new();
+        note(&msg, &mut marks);
         let mut effects = update(&mut app, msg, Timestamp::now());
         // Merge bursts: apply everything already queued, then draw once.
         while let Ok(more) = rx.try_recv() {
+            note(&more, &mut marks);
             effects.extend(update(&mut app, more, Timestamp::now()));
         }
         if app.quit {
@@ -115,6 +119,13 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
             }
         }
         draw(&mut terminal, &app, &theme)?;
+        let drawn = Timestamp::now().millis();
+        for (label, recorded_at) in marks {
+            match recorded_at {
+                Some(at) => crate::timing::mark(&format!("{label} lag_ms={}", drawn - at)),
+                None => crate::timing::mark(&label),
+            }
+        }
     }
     tail.abort();
     verifying.abort();
@@ -124,6 +135,31 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     }
     log(&log_file, "console closed");
     Ok(())
+}
+
+/// What a benchmark wants to know about a message once its frame is drawn.
+/// Each mark is a label and, for live rows, when the row was sealed.
+fn note(msg: &Msg, marks: &mut Vec<(String, Option<i64>)>) {
+    if !crate::timing::enabled() {
+        return;
+    }
+    match msg {
+        Msg::Key(k) => crate::timing::mark(&format!("key {:?}", k.code)),
+        Msg::Page { request, rows, .. } => {
+            marks.push((format!("frame page request={request} rows={}", rows.len()), None))
+        }
+        Msg::SearchHits { request, hits, done, .. } => {
+            marks.push((format!("frame search request={request} hits={} done={done}", hits.len()), None))
+        }
+        Msg::Appended { rows, .. } => {
+            for r in rows {
+                if let Some(at) = r.recorded_at {
+                    marks.push((format!("frame appended seq={}", r.seq), Some(at.millis())));
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App, theme: &Theme) -> anyhow::Result<()> {

@@ -5,8 +5,10 @@
 
 pub mod app;
 pub mod command;
+pub mod driver;
 pub mod keymap;
 pub mod msg;
 pub mod search;
 pub mod theme;
+pub mod update;
 pub mod views;

@@ -233,14 +233,13 @@ impl Theme {
             toml::from_str(text).map_err(|e| syntax_error(text, file, &e))?;
         let mut theme = over;
         for (name, table) in tables {
-            let invalid = |span: std::ops::Range<usize>, key: String, message: String| {
-                ThemeError::Invalid {
+            let invalid =
+                |span: std::ops::Range<usize>, key: String, message: String| ThemeError::Invalid {
                     file: file.to_string(),
                     line: line_of(text, span.start),
                     key,
                     message,
-                }
-            };
+                };
             let Some(slot) = theme.slot(name.get_ref()) else {
                 return Err(invalid(
                     name.span(),
@@ -318,7 +317,11 @@ fn modifiers(value: &toml::Value) -> Result<Modifier, String> {
 
 fn line_of(text: &str, byte: usize) -> usize {
     let end = byte.min(text.len());
-    text.as_bytes()[..end].iter().filter(|b| **b == b'\n').count() + 1
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
 }
 
 /// A TOML syntax or shape error, with the key taken from the offending line when the
@@ -384,9 +387,25 @@ mod tests {
     fn monochrome_has_no_colour_anywhere() {
         let t = Theme::monochrome();
         let styles = [
-            t.base, t.muted, t.header, t.border, t.title, t.selection, t.tier_t0, t.tier_t1,
-            t.tier_t2, t.tier_t3, t.danger, t.warning, t.ok, t.accent, t.match_highlight,
-            t.incomplete, t.live, t.frozen, t.key,
+            t.base,
+            t.muted,
+            t.header,
+            t.border,
+            t.title,
+            t.selection,
+            t.tier_t0,
+            t.tier_t1,
+            t.tier_t2,
+            t.tier_t3,
+            t.danger,
+            t.warning,
+            t.ok,
+            t.accent,
+            t.match_highlight,
+            t.incomplete,
+            t.live,
+            t.frozen,
+            t.key,
         ];
         assert!(styles.iter().all(|s| s.fg.is_none() && s.bg.is_none()));
     }
@@ -415,25 +434,37 @@ mod tests {
     #[test]
     fn an_unknown_style_name_is_named_with_file_and_line() {
         let e = error_of("[base]\nfg = \"reset\"\n\n[tier_t9]\nfg = \"red\"\n");
-        assert!(e.starts_with("my.toml:4: `tier_t9`: unknown style name"), "{e}");
+        assert!(
+            e.starts_with("my.toml:4: `tier_t9`: unknown style name"),
+            "{e}"
+        );
     }
 
     #[test]
     fn an_unknown_colour_names_its_key_and_line() {
         let e = error_of("[danger]\nmodifiers = [\"bold\"]\nfg = \"redd\"\n");
-        assert!(e.starts_with("my.toml:3: `danger.fg`: unknown colour `redd`"), "{e}");
+        assert!(
+            e.starts_with("my.toml:3: `danger.fg`: unknown colour `redd`"),
+            "{e}"
+        );
     }
 
     #[test]
     fn an_unknown_modifier_names_its_key() {
         let e = error_of("[key]\nmodifiers = [\"blink\"]\n");
-        assert!(e.contains("`key.modifiers`: unknown modifier \"blink\""), "{e}");
+        assert!(
+            e.contains("`key.modifiers`: unknown modifier \"blink\""),
+            "{e}"
+        );
     }
 
     #[test]
     fn an_unknown_field_names_its_key() {
         let e = error_of("[muted]\nforeground = \"red\"\n");
-        assert!(e.starts_with("my.toml:2: `muted.foreground`: unknown field"), "{e}");
+        assert!(
+            e.starts_with("my.toml:2: `muted.foreground`: unknown field"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -448,7 +479,10 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("themes")).unwrap();
         std::fs::write(dir.path().join("themes/mine.toml"), "[ok]\nfg = \"blue\"\n").unwrap();
         let t = Theme::load("mine", dir.path()).unwrap();
-        assert_eq!((t.ok.fg, t.danger), (Some(Color::Blue), Theme::default().danger));
+        assert_eq!(
+            (t.ok.fg, t.danger),
+            (Some(Color::Blue), Theme::default().danger)
+        );
     }
 
     #[test]

@@ -17,6 +17,14 @@ const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 24 * HOUR_MS;
 /// Stories start this long before `until` at the latest, so most of their steps fit.
 const TAIL_MS: i64 = 10 * 60_000;
+/// Smaller histories are all ordinary traffic: an incident of dozens of events would
+/// crowd out the rest and end the history early.
+const MIN_EVENTS_FOR_SCRIPTS: usize = 1_000;
+/// How far (in events) the jittered story clock may drift from the planned count; it
+/// keeps arrivals bursty like real traffic while the history still ends at `until`.
+const MAX_DRIFT: f64 = 25.0;
+/// …and at most this share of the history, so small histories still end near `until`.
+const MAX_DRIFT_SHARE: f64 = 0.002;
 
 /// The demo history; see [`super::history`].
 pub struct History {
@@ -27,6 +35,8 @@ pub struct History {
     planned: usize,
     emitted: usize,
     next_start: Option<i64>,
+    /// The story clock, in events: the planned count plus bounded random drift.
+    clock: f64,
     /// Scripts not told yet, with the planned-event count at which each starts.
     scripts: Vec<(usize, Script)>,
     pending: BinaryHeap<Pending>,
@@ -42,11 +52,14 @@ impl History {
         let rhythm = Rhythm::new(from, until - TAIL_MS.min(span / 20));
         let mut scripts: Vec<(usize, Script)> = Script::ALL
             .iter()
+            .filter(|_| spec.events >= MIN_EVENTS_FOR_SCRIPTS)
             .map(|s| ((s.describe().position * spec.events as f64) as usize, *s))
             .collect();
         scripts.sort_by_key(|(at, _)| std::cmp::Reverse(*at));
+        let mut forge = Forge::new(spec.seed);
         History {
-            forge: Forge::new(spec.seed),
+            clock: forge.exp(1.0),
+            forge,
             rhythm,
             until,
             total: spec.events,
@@ -68,22 +81,29 @@ impl History {
     /// Starts the next story at `start` and queues its events.
     fn plan(&mut self, start: i64) {
         self.scratch.clear();
-        let limit = Some(self.until);
         match self.scripts.last() {
             Some((at, script)) if *at <= self.planned => {
-                script.tell(&mut self.forge, start, limit, "", &mut self.scratch);
+                script.tell(&mut self.forge, start, "", &mut self.scratch);
                 self.scripts.pop();
             }
-            _ => story::routine(&mut self.forge, start, limit, &mut self.scratch),
+            _ => story::routine(&mut self.forge, start, &mut self.scratch),
         }
-        self.planned += self.scratch.len();
+        // Steps after `until` have not happened yet: the history ends with traces in
+        // flight (an approval pending, a retry to come), as a real log does.
+        let until = self.until;
+        self.scratch.retain(|e| e.time.millis() <= until);
+        let len = self.scratch.len();
+        self.planned += len;
+        // Exponential gaps make arrivals Poisson-like instead of evenly spaced.
+        let planned = self.planned as f64;
+        let drift = (self.total as f64 * MAX_DRIFT_SHARE).min(MAX_DRIFT);
+        let step = self.forge.exp(len as f64);
+        self.clock = (self.clock + step)
+            .clamp(planned - drift, planned + drift)
+            .max(self.clock);
         for event in self.scratch.drain(..) {
             self.seq += 1;
-            self.pending.push(Pending {
-                time: event.time.millis(),
-                seq: self.seq,
-                event,
-            });
+            self.pending.push(Pending::new(self.seq, event));
         }
         self.next_start = None;
     }
@@ -97,7 +117,7 @@ impl Iterator for History {
             return None;
         }
         while self.planned < self.total {
-            let share = self.planned as f64 / self.total as f64;
+            let share = self.clock / self.total as f64;
             let start = *self.next_start.get_or_insert_with(|| self.rhythm.at(share));
             match self.pending.peek() {
                 Some(p) if p.time <= start => break,
@@ -106,7 +126,7 @@ impl Iterator for History {
         }
         let next = self.pending.pop()?;
         self.emitted += 1;
-        Some(next.event)
+        Some(*next.event)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -121,7 +141,18 @@ impl ExactSizeIterator for History {}
 pub(crate) struct Pending {
     pub time: i64,
     pub seq: u64,
-    pub event: Event,
+    /// Boxed: the heap moves entries as it sifts, and an event is large.
+    pub event: Box<Event>,
+}
+
+impl Pending {
+    pub(crate) fn new(seq: u64, event: Event) -> Self {
+        Pending {
+            time: event.time.millis(),
+            seq,
+            event: Box::new(event),
+        }
+    }
 }
 
 impl Ord for Pending {

@@ -66,7 +66,7 @@ impl LiveGenerator {
 
         while self.next_story <= now {
             self.scratch.clear();
-            story::routine(&mut self.forge, self.next_story, None, &mut self.scratch);
+            story::routine(&mut self.forge, self.next_story, &mut self.scratch);
             self.queue();
             self.next_story += 1 + self.forge.exp_ms(MEAN_GAP_MS);
         }
@@ -78,7 +78,6 @@ impl LiveGenerator {
             script.tell(
                 &mut self.forge,
                 self.next_replay,
-                None,
                 &suffix,
                 &mut self.scratch,
             );
@@ -89,7 +88,7 @@ impl LiveGenerator {
         let mut due = Vec::new();
         while self.pending.peek().is_some_and(|p| p.time <= now) {
             if let Some(p) = self.pending.pop() {
-                due.push(p.event);
+                due.push(*p.event);
             }
         }
         due
@@ -98,11 +97,7 @@ impl LiveGenerator {
     fn queue(&mut self) {
         for event in self.scratch.drain(..) {
             self.seq += 1;
-            self.pending.push(Pending {
-                time: event.time.millis(),
-                seq: self.seq,
-                event,
-            });
+            self.pending.push(Pending::new(self.seq, event));
         }
     }
 }

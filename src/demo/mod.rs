@@ -8,10 +8,10 @@
 //! valid `custody.event/v1` producer event.
 //!
 //! ```text
-//! agents ─► moves (one decision, all its audit fields) ─► story / incidents (a trace)
-//!                                                            │
-//!                         history (rhythm-warped clock + min-heap merge) ◄┘ ─► events
-//!                         live (real-time schedule + incident replays)   ◄┘ ─► events
+//! agents ─► moves ─► story ─────┐  (ordinary traces)
+//!                    incidents ─┤  (scripted bursts)
+//!                               ├─► history: rhythm-warped clock, min-heap merge ─► Event…
+//!                               └─► live: real-time schedule, incident replays   ─► Vec<Event>
 //! ```
 
 mod agents;
@@ -38,7 +38,8 @@ use crate::event::Timestamp;
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoSpec {
     pub seed: u64,
-    /// Exact number of events the history yields.
+    /// Exact number of events the history yields. From 1,000 on, the three incidents
+    /// and the drill are embedded; smaller histories are ordinary traffic only.
     pub events: usize,
     /// Span of the history in days, ending at `until` (0 is taken as 1).
     pub days: u32,

@@ -15,7 +15,7 @@ use serde_json::json;
 const INCOMPLETE_SHARE: f64 = 0.025;
 
 /// Appends one ordinary story starting at `start` to `out`.
-pub(crate) fn routine(f: &mut Forge, start: i64, limit: Option<i64>, out: &mut Vec<Event>) {
+pub(crate) fn routine(f: &mut Forge, start: i64, out: &mut Vec<Event>) {
     let weights = Bot::ALL.map(|b| b.tuning().weight);
     let bot = Bot::ALL[f.weighted(&weights)];
     let mut m = moves::routine(f, bot);
@@ -23,7 +23,7 @@ pub(crate) fn routine(f: &mut Forge, start: i64, limit: Option<i64>, out: &mut V
     if m.evidence.len() > 1 && f.chance(0.4) {
         m.evidence.truncate(1);
     }
-    let mut tr = Trace::for_bot(f, bot, m.environment, start, limit);
+    let mut tr = Trace::for_bot(f, bot, m.environment, start);
     match m.tier {
         Tier::T0 | Tier::T1 => autonomous(f, &mut tr, &m, out),
         Tier::T2 | Tier::T3 => gated(f, &mut tr, &m, out),
@@ -52,23 +52,16 @@ fn autonomous(f: &mut Forge, tr: &mut Trace, m: &Move, out: &mut Vec<Event>) {
     let status = execute(f, tr, m, &mut e);
     out.push(e);
     if status != OutcomeStatus::Success && f.chance(0.6) {
-        retry(f, tr, m, out, "ai.action");
+        retry(f, tr, m, out);
     }
 }
 
 /// Proposal, approval request, decision, then the action if approved.
 fn gated(f: &mut Forge, tr: &mut Trace, m: &Move, out: &mut Vec<Event>) {
     let rule_ok = m.tier == Tier::T2 && f.chance(0.55);
+    // Every gated proposal hits the gate as `ask`; a threshold rule or a person answers.
     let mut proposal = tr.agent_event(f, m, "ai.proposal");
-    proposal.policy = Some(policy(
-        m.bot,
-        if rule_ok {
-            PolicyDecision::Allow
-        } else {
-            PolicyDecision::Ask
-        },
-        m.rule_id,
-    ));
+    proposal.policy = Some(policy(m.bot, PolicyDecision::Ask, m.rule_id));
     out.push(proposal);
 
     tr.wait(f.int(150, 1_800));
@@ -145,7 +138,7 @@ fn gated(f: &mut Forge, tr: &mut Trace, m: &Move, out: &mut Vec<Event>) {
     out.push(e);
     if status != OutcomeStatus::Success {
         match f.int(0, 9) {
-            0..=5 => retry(f, tr, m, out, "ai.action"),
+            0..=5 => retry(f, tr, m, out),
             6..=7 => take_over(f, tr, m, out),
             _ => {}
         }
@@ -187,9 +180,9 @@ fn execute(f: &mut Forge, tr: &mut Trace, m: &Move, e: &mut Event) -> OutcomeSta
     status
 }
 
-fn retry(f: &mut Forge, tr: &mut Trace, m: &Move, out: &mut Vec<Event>, kind: &str) {
+fn retry(f: &mut Forge, tr: &mut Trace, m: &Move, out: &mut Vec<Event>) {
     tr.wait(f.int(20_000, 150_000));
-    let mut e = tr.agent_event(f, m, kind);
+    let mut e = tr.agent_event(f, m, "ai.action");
     if let Some(a) = e.action.as_mut() {
         a.params = Some(json!({ "attempt": 2, "request": m.params }));
     }

@@ -23,22 +23,14 @@ pub(crate) struct Trace {
     /// The event the next one is a child of.
     pub last_id: Option<String>,
     now: i64,
-    /// History ends here; later times are pulled back to it.
-    limit: Option<i64>,
     pub exercise: bool,
 }
 
 impl Trace {
     /// A trace for one bot's job, with fresh ids.
-    pub(crate) fn for_bot(
-        f: &mut Forge,
-        bot: Bot,
-        environment: &str,
-        start: i64,
-        limit: Option<i64>,
-    ) -> Self {
+    pub(crate) fn for_bot(f: &mut Forge, bot: Bot, environment: &str, start: i64) -> Self {
         let correlation_id = format!("cor-{}", f.hex(6));
-        Trace::named(f, correlation_id, bot, environment, start, limit)
+        Trace::named(f, correlation_id, bot, environment, start)
     }
 
     /// A trace whose correlation id is fixed (the incidents', so docs can name it).
@@ -48,7 +40,6 @@ impl Trace {
         bot: Bot,
         environment: &str,
         start: i64,
-        limit: Option<i64>,
     ) -> Self {
         let tuning = bot.tuning();
         Trace {
@@ -60,7 +51,6 @@ impl Trace {
             session: format!("sess-{}", f.hex(4)),
             last_id: None,
             now: start,
-            limit,
             exercise: false,
         }
     }
@@ -70,7 +60,7 @@ impl Trace {
     }
 
     pub(crate) fn now(&self) -> i64 {
-        self.limit.map_or(self.now, |l| self.now.min(l))
+        self.now
     }
 
     /// A bare event at the trace's current time, linked to the previous one.

@@ -323,3 +323,26 @@ impl OutcomeStatus {
         }
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod schema_tests {
+    /// The JSON Schema in assets/ describes exactly the fields the types accept.
+    #[test]
+    fn the_shipped_schema_lists_every_top_level_field() {
+        let text = include_str!("../../assets/custody.event.v1.schema.json");
+        let schema: serde_json::Value = serde_json::from_str(text).unwrap();
+        let mut in_schema: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        in_schema.sort();
+        let mut in_types = vec![
+            "event_id", "time", "kind", "trigger", "actor", "agent", "model", "prompt", "ai_output", "action",
+            "reason_code", "tier", "risk_score", "policy", "approval", "context", "outcome", "reversibility",
+            "justification", "exercise",
+        ];
+        in_types.sort();
+        assert_eq!(in_schema, in_types);
+        // Each listed field really is accepted by the types (deny_unknown_fields would reject it otherwise).
+        let line = r#"{"event_id":"x","time":"2026-01-01T00:00:00Z","kind":"ai.action","exercise":true,"risk_score":0.5}"#;
+        assert!(super::parse_line(line.as_bytes()).is_ok());
+    }
+}

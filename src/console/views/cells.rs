@@ -73,6 +73,59 @@ pub fn fit(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
     out
 }
 
+/// Splits `spans` into lines at most `width` columns wide, breaking after the last space
+/// that fits when there is one, else mid-word. Styles are kept.
+pub fn wrap(spans: Vec<Span<'static>>, width: usize) -> Vec<Vec<Span<'static>>> {
+    let width = width.max(1);
+    let mut lines: Vec<Vec<(char, Style)>> = vec![Vec::new()];
+    let mut used = 0;
+    for span in &spans {
+        for c in span.content.chars() {
+            let w = char_width(c);
+            if used + w > width {
+                let Some(line) = lines.last_mut() else { break };
+                let brk = line
+                    .iter()
+                    .rposition(|(ch, _)| *ch == ' ')
+                    .map_or(line.len(), |i| i + 1);
+                let carried: Vec<(char, Style)> = line.split_off(brk);
+                used = carried.iter().map(|(ch, _)| char_width(*ch)).sum();
+                lines.push(carried);
+            }
+            let wrapped = lines.len() > 1;
+            if let Some(line) = lines.last_mut() {
+                // A space that would start a wrapped line is dropped.
+                if !(c == ' ' && line.is_empty() && wrapped) {
+                    line.push((c, span.style));
+                    used += w;
+                }
+            }
+        }
+    }
+    lines.into_iter().map(runs).collect()
+}
+
+/// Groups consecutive characters of the same style back into spans.
+fn runs(chars: Vec<(char, Style)>) -> Vec<Span<'static>> {
+    let mut out: Vec<Span<'static>> = Vec::new();
+    let mut text = String::new();
+    let mut style = None;
+    for (c, s) in chars {
+        if style.is_some_and(|st| st != s) {
+            out.push(Span::styled(
+                std::mem::take(&mut text),
+                style.unwrap_or_default(),
+            ));
+        }
+        style = Some(s);
+        text.push(c);
+    }
+    if !text.is_empty() {
+        out.push(Span::styled(text, style.unwrap_or_default()));
+    }
+    out
+}
+
 /// One cell of a row: the spans and the column width they are fitted into.
 pub struct Col {
     pub spans: Vec<Span<'static>>,
@@ -225,5 +278,19 @@ mod tests {
             (count(1234), count(34_000), duration(252_000)),
             ("1.2k".into(), "34k".into(), "4m 12s".into())
         );
+    }
+
+    #[test]
+    fn wrap_breaks_after_the_last_space_that_fits() {
+        let lines = wrap(vec![Span::raw("alpha beta gamma")], 12);
+        let texts: Vec<String> = lines.iter().map(|l| text(l)).collect();
+        assert_eq!(texts, vec!["alpha beta ", "gamma"]);
+    }
+
+    #[test]
+    fn wrap_cuts_a_word_longer_than_the_line() {
+        let lines = wrap(vec![Span::raw("0123456789abc")], 5);
+        let texts: Vec<String> = lines.iter().map(|l| text(l)).collect();
+        assert_eq!(texts, vec!["01234", "56789", "abc"]);
     }
 }

@@ -31,7 +31,7 @@ pub const FULL_ACTION: &str = r#"{"event_id":"01J-full","time":"2026-11-23T01:13
 "reversibility":{"class":"none"}}"#;
 
 /// An `ai.action` that lacks trigger, ai_output and outcome, with an unregistered reason.
-pub const INCOMPLETE_ACTION: &str = r#"{"event_id":"01J-inc","time":"2026-11-23T01:10:00.000Z","kind":"ai.action",
+pub const INCOMPLETE_ACTION: &str = r#"{"event_id":"01J-inc","time":"2026-11-23T01:13:20.000Z","kind":"ai.action",
 "agent":{"id":"scaler"},"model":{"name":"m1"},"prompt":{"template_id":"p"},
 "action":{"type":"k8s.scale","target_system":"k8s-prod","resource":"deploy/api"},
 "reason_code":"vibes","tier":"T1","approval":{"mode":"rule","rule_id":"r1"},

@@ -20,6 +20,7 @@ pub mod agents;
 pub mod cells;
 pub mod command;
 pub mod detail;
+pub mod fields;
 pub mod footer;
 pub mod header;
 pub mod help;
@@ -32,6 +33,8 @@ pub mod trace;
 
 #[cfg(test)]
 mod fixtures;
+#[cfg(test)]
+mod render_tests;
 
 use super::app::{App, Overlay, View};
 use super::theme::Theme;

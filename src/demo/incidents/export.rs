@@ -40,10 +40,7 @@ pub(super) fn tell(s: &mut Scene) {
         "prod",
         "s3://acme-qa-scratch-euw1".into(),
     )
-    .triggered(
-        TriggerType::Scheduled,
-        "cron:crm-weekly-customers 0 13 * * 3",
-    );
+    .triggered(TriggerType::Scheduled, "cron:crm-weekly-customers");
     resolve.tier = Tier::T0;
     resolve.reason = "data_export";
     resolve.summary = "Resolve destination for crm-weekly-customers: s3://acme-qa-scratch-euw1 (environment: production)".into();
@@ -73,10 +70,7 @@ pub(super) fn tell(s: &mut Scene) {
         "prod",
         BUCKET.into(),
     )
-    .triggered(
-        TriggerType::Scheduled,
-        "cron:crm-weekly-customers 0 13 * * 3",
-    );
+    .triggered(TriggerType::Scheduled, "cron:crm-weekly-customers");
     export.tier = Tier::T3;
     export.reason = "data_export";
     export.summary =

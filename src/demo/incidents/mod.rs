@@ -62,21 +62,13 @@ impl Script {
 
     /// Appends the whole story, starting at `start`. `suffix` is appended to every
     /// correlation id (empty in the history; live replays make theirs unique).
-    pub(crate) fn tell(
-        self,
-        f: &mut Forge,
-        start: i64,
-        limit: Option<i64>,
-        suffix: &str,
-        out: &mut Vec<Event>,
-    ) {
+    pub(crate) fn tell(self, f: &mut Forge, start: i64, suffix: &str, out: &mut Vec<Event>) {
         let ids = self.describe().correlation_ids;
         let cause = format!("{}{suffix}", ids[0]);
         let response = format!("{}{suffix}", ids[1 % ids.len()]);
         let mut s = Scene {
             f,
             start,
-            limit,
             out,
             cause,
             response,
@@ -94,7 +86,6 @@ impl Script {
 pub(crate) struct Scene<'a> {
     pub f: &'a mut Forge,
     pub start: i64,
-    pub limit: Option<i64>,
     pub out: &'a mut Vec<Event>,
     pub cause: String,
     pub response: String,
@@ -103,7 +94,7 @@ pub(crate) struct Scene<'a> {
 impl Scene<'_> {
     /// The culprit's trace.
     pub(crate) fn cause_trace(&mut self, bot: Bot, env: &str) -> Trace {
-        Trace::named(self.f, self.cause.clone(), bot, env, self.start, self.limit)
+        Trace::named(self.f, self.cause.clone(), bot, env, self.start)
     }
 
     /// The responders' trace, starting `after_ms` into the story as a child of `parent`.
@@ -120,7 +111,6 @@ impl Scene<'_> {
             bot,
             env,
             self.start + after_ms,
-            self.limit,
         );
         t.last_id = parent;
         t

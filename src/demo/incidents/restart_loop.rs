@@ -50,7 +50,7 @@ pub(super) fn tell(s: &mut Scene) {
         };
         m.summary = format!("Rollout restart {ns}/{svc} (attempt {n}): readiness probes failing on {} of {replicas} pods", replicas - 1);
         m.reasoning = if n == 1 {
-            "Readiness probes fail with 'connection pool exhausted' since the 14:02 deploy. A rolling restart cleared the same symptom last month.".into()
+            "Readiness probes fail with 'connection pool exhausted' since v2.31.0 rolled out. A rolling restart cleared the same symptom last month.".into()
         } else {
             format!(
                 "Readiness still failing after restart {}. p99 is now {} ms. The previous restart completed, so the fix is to restart again; \
@@ -86,9 +86,9 @@ pub(super) fn tell(s: &mut Scene) {
         }
     }
 
-    let mut b = s.response_trace(Bot::TriageBot, "prod", 9 * 60_000, last.clone());
+    let mut b = s.response_trace(Bot::Triage, "prod", 9 * 60_000, last.clone());
     let mut esc = Move::new(
-        Bot::TriageBot,
+        Bot::Triage,
         "pagerduty.escalate",
         "pagerduty",
         "prod",
@@ -104,7 +104,7 @@ pub(super) fn tell(s: &mut Scene) {
     esc.reversibility = reversible(3_600, "pagerduty", "de-escalate".into());
     let mut e = b.agent_event(s.f, &esc, "ai.action");
     e.policy = Some(policy(
-        Bot::TriageBot,
+        Bot::Triage,
         PolicyDecision::Allow,
         "escalation-always-allowed",
     ));
@@ -117,7 +117,7 @@ pub(super) fn tell(s: &mut Scene) {
     b.wait(20_000);
     s.pause(&mut b, MARIA, bot, Tier::T2, "Pause remediator: 26 restarts of checkout-api in 10 minutes, each one extending the outage.");
     b.wait(45_000);
-    s.incident(&mut b, "incident.open", "INC-4502", PRIYA, bot, "incident_remediation", Tier::T2, "INC-4502: checkout degraded, remediator restart loop. Remediator paused; investigating the 14:02 deploy.");
+    s.incident(&mut b, "incident.open", "INC-4502", PRIYA, bot, "incident_remediation", Tier::T2, "INC-4502: checkout degraded, remediator restart loop. Remediator paused; investigating the v2.31.0 rollout.");
     b.wait(3 * 60_000);
     let what = control_action(
         "argo.rollback",
@@ -126,7 +126,7 @@ pub(super) fn tell(s: &mut Scene) {
         "prod",
         json!({"from": "v2.31.0", "to": "v2.30.4"}),
     );
-    s.control(&mut b, "control.rollback", MARIA, Bot::DeployBot, "rollback", Tier::T2, "Roll checkout-api back to v2.30.4: v2.31.0 set DB_POOL_SIZE=5, the trigger for the probe failures.", what);
+    s.control(&mut b, "control.rollback", MARIA, Bot::Deployer, "rollback", Tier::T2, "Roll checkout-api back to v2.30.4: v2.31.0 set DB_POOL_SIZE=5, the trigger for the probe failures.", what);
     b.wait(11 * 60_000);
     s.incident(&mut b, "incident.step", "INC-4502", MARIA, bot, "incident_remediation", Tier::T2, "Readiness green on all pods since the rollback; p99 back to 210 ms. Autoscaler returning to 6 replicas on its own.");
     b.wait(15 * 60_000);

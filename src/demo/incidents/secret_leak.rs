@@ -33,7 +33,7 @@ pub(super) const DESCRIPTION: DemoIncident = DemoIncident {
 const REPO: &str = "acme/payments-gateway";
 
 pub(super) fn tell(s: &mut Scene) {
-    let bot = Bot::DeployBot;
+    let bot = Bot::Deployer;
     let mut a = s.cause_trace(bot, "prod");
 
     let mut m = Move::new(

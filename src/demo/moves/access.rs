@@ -23,7 +23,7 @@ pub(super) fn access_reviewer(f: &mut Forge) -> Move {
                 env,
                 format!("aws://iam/{account}"),
             )
-            .triggered(TriggerType::Scheduled, "cron:access-review 0 */6 * * *");
+            .triggered(TriggerType::Scheduled, "cron:access-review");
             m.tier = Tier::T0;
             m.reason = "access_change";
             m.summary = format!(
@@ -53,7 +53,7 @@ pub(super) fn access_reviewer(f: &mut Forge) -> Move {
                 format!("okta://groups/{group}/users/{user}"),
             )
             .tier_by_env(Tier::T1, Tier::T2)
-            .triggered(TriggerType::Scheduled, "cron:access-review 0 */6 * * *");
+            .triggered(TriggerType::Scheduled, "cron:access-review");
             m.reason = "access_change";
             m.summary = format!("Remove {user} from Okta group {group} (no use in {days} days)");
             m.reasoning = format!(
@@ -125,7 +125,7 @@ pub(super) fn access_reviewer(f: &mut Forge) -> Move {
                 "prod",
                 format!("github://orgs/acme/members/{user}"),
             )
-            .triggered(TriggerType::Scheduled, "cron:access-review 0 */6 * * *");
+            .triggered(TriggerType::Scheduled, "cron:access-review");
             m.tier = Tier::T2;
             m.reason = "access_change";
             m.summary = format!("Downgrade {user} from org owner to member in github.com/acme");

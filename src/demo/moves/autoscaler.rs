@@ -42,15 +42,15 @@ pub(super) fn autoscaler(f: &mut Forge) -> Move {
             );
             m.confidence = f.real(0.72, 0.93, 2);
             m.params = json!({"cluster": cl, "namespace": ns, "hpa": svc, "targetCPUUtilizationPercentage": new_target});
-            m.before = Some(
-                json!({"minReplicas": lo, "maxReplicas": hi, "targetCPU": target}),
-            );
-            m.after = Some(
-                json!({"targetCPU": new_target}),
-            );
+            m.before = Some(json!({"minReplicas": lo, "maxReplicas": hi, "targetCPU": target}));
+            m.after = Some(json!({"targetCPU": new_target}));
             let q = format!("histogram_quantile(0.99, sum by (le) (rate(http_server_duration_seconds_bucket{{service=\"{svc}\"}}[5m])))");
             m.evidence = vec![promql(q), dashboard(f, &format!("{svc}-latency"))];
-            m.reversibility = reversible(86_400, "kubectl", format!("kubectl -n {ns} patch hpa {svc} (target back to {target}%)"));
+            m.reversibility = reversible(
+                86_400,
+                "kubectl",
+                format!("kubectl -n {ns} patch hpa {svc} (target back to {target}%)"),
+            );
             m.detail = "HPA patched; next evaluation in 15 s".into();
             m.response = json!({"resourceVersion": f.int(10_000_000, 99_999_999).to_string()});
             m.failure = format!("horizontalpodautoscalers.autoscaling \"{svc}\" is forbidden: User \"system:serviceaccount:agents:autoscaler\" cannot patch resource in namespace \"{ns}\"");
@@ -66,10 +66,7 @@ pub(super) fn autoscaler(f: &mut Forge) -> Move {
                 env,
                 resource,
             )
-            .triggered(
-                TriggerType::Scheduled,
-                "cron:capacity-forecast */15 * * * *",
-            );
+            .triggered(TriggerType::Scheduled, "cron:capacity-forecast");
             m.tier = Tier::T0;
             m.reason = "capacity_surge";
             m.summary =
@@ -157,7 +154,7 @@ fn scale(
         m.rule_id = "scale-within-3x-auto";
     } else {
         m.reason = "cost_optimization";
-        m = m.triggered(TriggerType::Scheduled, "cron:rightsizing-sweep 0 */2 * * *");
+        m = m.triggered(TriggerType::Scheduled, "cron:rightsizing-sweep");
         m.summary = format!("Scale {ns}/{svc} down from {before} to {after} replicas (idle)");
         m.reasoning = format!(
             "{svc} has run at {cpu}% CPU for {h} hours with p99 {p99} ms, far under the 300 ms SLO. Going from {before} to {after} replicas \

@@ -35,7 +35,7 @@ pub(super) fn cost_optimizer(f: &mut Forge) -> Move {
                 format!("aws://ec2/eu-west-1/{id}"),
             )
             .tier_by_env(Tier::T1, Tier::T2)
-            .triggered(TriggerType::Scheduled, "cron:finops-sweep 0 6 * * 1-5");
+            .triggered(TriggerType::Scheduled, "cron:finops-sweep");
             m.reason = "cost_optimization";
             let cpu = f.int(4, 22);
             m.summary = format!("Rightsize {id} from {from} to {to}, saving ${save}/month");
@@ -76,7 +76,7 @@ pub(super) fn cost_optimizer(f: &mut Forge) -> Move {
                 env,
                 format!("aws://ec2/eu-west-1/{vol}"),
             )
-            .triggered(TriggerType::Scheduled, "cron:idle-resource-sweep 0 5 * * *");
+            .triggered(TriggerType::Scheduled, "cron:idle-resource-sweep");
             m.tier = Tier::T3;
             m.reason = "cost_optimization";
             m.summary = format!(
@@ -118,7 +118,7 @@ pub(super) fn cost_optimizer(f: &mut Forge) -> Move {
                 env,
                 format!("snowflake://acme.eu-west-1/warehouse/{wh}"),
             )
-            .triggered(TriggerType::Scheduled, "cron:finops-sweep 0 6 * * 1-5");
+            .triggered(TriggerType::Scheduled, "cron:finops-sweep");
             m.tier = Tier::T1;
             m.reason = "cost_optimization";
             m.summary = format!("Resize {wh} from {from} to {to} and auto-suspend after 60 s");
@@ -147,7 +147,7 @@ pub(super) fn cost_optimizer(f: &mut Forge) -> Move {
                 "prod",
                 "aws://savingsplans/compute".into(),
             )
-            .triggered(TriggerType::Scheduled, "cron:commitment-review 0 9 1 * *");
+            .triggered(TriggerType::Scheduled, "cron:commitment-review");
             m.tier = Tier::T3;
             m.reason = "cost_optimization";
             m.summary = format!("Buy a 1-year Compute Savings Plan at ${commit}/hour");
@@ -177,12 +177,12 @@ pub(super) fn cost_optimizer(f: &mut Forge) -> Move {
                 env,
                 "aws://ce/cost-and-usage".into(),
             )
-            .triggered(TriggerType::Scheduled, "cron:finops-daily 0 7 * * *");
+            .triggered(TriggerType::Scheduled, "cron:finops-daily");
             m.tier = Tier::T0;
             m.reason = "cost_optimization";
             let total = f.int(8_000, 30_000);
             m.summary = format!(
-                "Daily spend report: ${total} yesterday, {d}% vs 7-day mean",
+                "Spend check: ${total} yesterday, {d}% vs the 7-day mean",
                 d = f.int(-12, 18)
             );
             m.reasoning =
@@ -205,7 +205,7 @@ fn license_reclaim(f: &mut Forge) -> Move {
         "prod",
         format!("okta://apps/{}/assignments/{user}", app.to_lowercase()),
     )
-    .triggered(TriggerType::Scheduled, "cron:seat-review 0 8 * * 1");
+    .triggered(TriggerType::Scheduled, "cron:seat-review");
     m.tier = Tier::T1;
     m.reason = UNREGISTERED_REASON;
     m.summary = format!("Reclaim unused {app} seat from {user}");

@@ -26,7 +26,7 @@ pub(super) fn data_sync(f: &mut Forge) -> Move {
                     table.to_uppercase()
                 ),
             )
-            .triggered(TriggerType::Scheduled, "cron:cdc-sync */10 * * * *");
+            .triggered(TriggerType::Scheduled, "cron:cdc-sync");
             m.tier = Tier::T1;
             m.reason = "scheduled_maintenance";
             m.summary = format!("Sync {db}.{table} to Snowflake RAW: {rows} changed rows");
@@ -58,7 +58,7 @@ pub(super) fn data_sync(f: &mut Forge) -> Move {
             )
             .triggered(
                 TriggerType::Scheduled,
-                format!("cron:partner-feed/{partner} 0 1 * * *"),
+                format!("cron:partner-feed/{partner}"),
             );
             m.tier = if pii { Tier::T3 } else { Tier::T2 };
             m.reason = "data_export";
@@ -106,7 +106,7 @@ pub(super) fn data_sync(f: &mut Forge) -> Move {
                 "staging",
                 format!("postgres://pg-{db}-staging-1/{db}"),
             )
-            .triggered(TriggerType::Scheduled, "cron:staging-refresh 0 4 * * 6");
+            .triggered(TriggerType::Scheduled, "cron:staging-refresh");
             m.tier = Tier::T1;
             m.reason = "scheduled_maintenance";
             m.summary = format!("Refresh staging {db} from masked prod snapshot");
@@ -130,7 +130,7 @@ pub(super) fn data_sync(f: &mut Forge) -> Move {
                 env,
                 format!("snowflake://acme.eu-west-1/RAW/{}", db.to_uppercase()),
             )
-            .triggered(TriggerType::Scheduled, "cron:reconcile 30 * * * *");
+            .triggered(TriggerType::Scheduled, "cron:reconcile");
             m.tier = Tier::T0;
             m.reason = "data_export";
             m.summary = format!(

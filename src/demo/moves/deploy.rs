@@ -32,8 +32,14 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
     match f.weighted(&[5, 5, 2, 3, 2, 2, 5]) {
         6 => {
             let queued = f.int(0, 6);
-            let mut m = Move::new(Bot::DeployBot, "github.check_release", "github", env, format!("github://acme/{svc}/compare/release...main"))
-                .triggered(TriggerType::Scheduled, "release-train:weekday 09:30 UTC");
+            let mut m = Move::new(
+                Bot::Deployer,
+                "github.check_release",
+                "github",
+                env,
+                format!("github://acme/{svc}/compare/release...main"),
+            )
+            .triggered(TriggerType::Scheduled, "release-train:canary");
             m.tier = Tier::T0;
             m.reason = "scheduled_maintenance";
             m.summary = format!("Release readiness for {svc}: {queued} PRs queued, main is green");
@@ -45,7 +51,7 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
         0 => {
             let pr = f.int(4_000, 9_800);
             let mut m = Move::new(
-                Bot::DeployBot,
+                Bot::Deployer,
                 "github.merge_pull_request",
                 "github",
                 env,
@@ -67,11 +73,12 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
             ]);
             m.summary = format!("Merge acme/{svc}#{pr} '{title}' (CI green, 2 approvals)");
             m.reasoning = format!(
-                "{engineer} asked to merge when green. All {n} required checks passed, CODEOWNERS approved, and the branch is {b} commits \
-                 behind main with no conflicts.",
+                "{engineer} asked to merge when green. All {n} required checks passed, CODEOWNERS approved, and the branch merges \
+                 cleanly into main ({b} new commits there since it was cut).",
                 n = f.int(6, 14),
-                b = f.int(0, 9)
+                b = f.int(2, 30)
             );
+            m.confidence = f.real(0.86, 0.99, 2);
             m.params = json!({"repo": format!("acme/{svc}"), "pull_number": pr, "merge_method": "squash", "sha": f.hex(20)});
             m.before = Some(json!({"state": "open", "mergeable_state": "clean"}));
             m.after = Some(json!({"state": "merged"}));
@@ -92,14 +99,14 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
             let (old, new) = version(f);
             let weight = f.pick(&[5, 10, 25]);
             let mut m = Move::new(
-                Bot::DeployBot,
+                Bot::Deployer,
                 "argo.canary_deploy",
                 "argo-rollouts",
                 env,
                 format!("argo://{ns}/rollout/{svc}"),
             )
             .tier_by_env(Tier::T1, Tier::T2)
-            .triggered(TriggerType::Scheduled, "release-train:weekday 10:00 UTC");
+            .triggered(TriggerType::Scheduled, "release-train:readiness");
             m.reason = "user_request";
             m.on_behalf_of = Some(engineer.to_string());
             m.summary = format!("Start canary of {svc} {new} at {weight}% in {env}");
@@ -130,7 +137,7 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
             let (old, new) = version(f);
             let err = f.real(2.0, 9.0, 1);
             let mut m = Move::new(
-                Bot::DeployBot,
+                Bot::Deployer,
                 "argo.rollback",
                 "argo-rollouts",
                 env,
@@ -162,7 +169,7 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
             let flag = f.pick(FLAGS);
             let (from, to) = f.pick(&[(0, 10), (10, 50), (50, 100), (100, 0)]);
             let mut m = Move::new(
-                Bot::DeployBot,
+                Bot::Deployer,
                 "launchdarkly.update_flag",
                 "launchdarkly",
                 env,
@@ -201,14 +208,14 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
             let sg = format!("sg-0{}", f.hex(8));
             let port = f.pick(&[22, 5432, 6379, 9200]);
             let mut m = Move::new(
-                Bot::DeployBot,
+                Bot::Deployer,
                 "terraform.apply",
                 "terraform",
                 env,
                 format!("terraform://infra-live/{env}/network/{sg}"),
             )
             .tier_by_env(Tier::T1, Tier::T2)
-            .triggered(TriggerType::Scheduled, "cron:drift-check 0 * * * *");
+            .triggered(TriggerType::Scheduled, "cron:drift-check");
             m.reason = "config_drift";
             m.summary = format!(
                 "Re-apply infra-live/{env}/network: console edit opened port {port} on {sg}"
@@ -248,13 +255,13 @@ pub(super) fn deploy_bot(f: &mut Forge) -> Move {
                 f.pick(&["acme.com", "api.acme.com", "internal.acme.net"])
             );
             let mut m = Move::new(
-                Bot::DeployBot,
+                Bot::Deployer,
                 "cert.renew",
                 "cert-manager",
                 env,
                 format!("k8s://{}/{ns}/certificate/{svc}-tls", cluster(f, env)),
             )
-            .triggered(TriggerType::Scheduled, "cron:cert-renewal 30 4 * * *");
+            .triggered(TriggerType::Scheduled, "cron:cert-renewal");
             m.reason = "scheduled_maintenance";
             m.summary = format!(
                 "Renew TLS certificate for {host} ({d} days left)",

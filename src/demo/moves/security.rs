@@ -46,7 +46,7 @@ pub(super) fn sec_scanner(f: &mut Forge) -> Move {
                 format!("vault://{path}"),
             )
             .tier_by_env(Tier::T1, Tier::T2)
-            .triggered(TriggerType::Scheduled, "cron:secret-rotation 0 3 * * *");
+            .triggered(TriggerType::Scheduled, "cron:secret-rotation");
             m.reason = "scheduled_maintenance";
             m.summary = format!(
                 "Rotate {path} ({d} days old, policy max 30)",
@@ -140,7 +140,7 @@ pub(super) fn sec_scanner(f: &mut Forge) -> Move {
                 env,
                 format!("aws://config/eu-west-1/{rule}"),
             )
-            .triggered(TriggerType::Scheduled, "cron:posture-scan 15 * * * *");
+            .triggered(TriggerType::Scheduled, "cron:posture-scan");
             m.tier = Tier::T0;
             m.reason = if f.chance(0.5) {
                 "config_drift"

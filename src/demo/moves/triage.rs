@@ -14,12 +14,20 @@ pub(super) fn triage_bot(f: &mut Forge) -> Move {
     let env = "prod";
     match f.weighted(&[5, 3, 2, 5]) {
         3 => {
-            let mut m = Move::new(Bot::TriageBot, "changelog.correlate", "github", env, format!("pagerduty://incidents/{incident}"))
-                .triggered(TriggerType::Event, format!("pagerduty:{incident}"));
+            let mut m = Move::new(
+                Bot::Triage,
+                "changelog.correlate",
+                "github",
+                env,
+                format!("pagerduty://incidents/{incident}"),
+            )
+            .triggered(TriggerType::Event, format!("pagerduty:{incident}"));
             m.tier = Tier::T0;
             m.reason = "incident_remediation";
             let deploys = f.int(0, 3);
-            m.summary = format!("Correlate {incident} with changes to {svc}: {deploys} deploys in the last 2 h");
+            m.summary = format!(
+                "Correlate {incident} with changes to {svc}: {deploys} deploys in the last 2 h"
+            );
             m.reasoning = if deploys == 0 {
                 "No deploys, flag changes or config applies touched the service recently; likely an upstream or traffic cause.".into()
             } else {
@@ -31,7 +39,7 @@ pub(super) fn triage_bot(f: &mut Forge) -> Move {
         }
         0 => {
             let mut m = Move::new(
-                Bot::TriageBot,
+                Bot::Triage,
                 "pagerduty.acknowledge",
                 "pagerduty",
                 env,
@@ -59,7 +67,7 @@ pub(super) fn triage_bot(f: &mut Forge) -> Move {
         }
         1 => {
             let mut m = Move::new(
-                Bot::TriageBot,
+                Bot::Triage,
                 "jira.create_issue",
                 "jira",
                 env,
@@ -82,7 +90,7 @@ pub(super) fn triage_bot(f: &mut Forge) -> Move {
         }
         _ => {
             let mut m = Move::new(
-                Bot::TriageBot,
+                Bot::Triage,
                 "statuspage.post_update",
                 "statuspage",
                 env,

@@ -1,0 +1,228 @@
+//! The detail pane: everything about the selected event, the seven audit fields of the
+//! Execute Action Audit Standard numbered and labelled, what is missing called out.
+//!
+//! ```text
+//! │ detail · seq 9120
+//! │seq 9120 · ai.action · ▲ T3 · risk 0.91
+//! │⚠ incomplete: missing ai_output
+//! │who           remediator (Remediator v2.4.1) · for sre-oncall
+//! │reason        incident_remediation
+//! │1 trigger     event · alert/PD-4411
+//! │2 model       anthropic · claude-sonnet · 2026-09 · {temperature: 0.2}
+//! │  prompt      template remediate-v3 · sha256 9f2c
+//! │3 ai output   ⚠ MISSING
+//! │4 action      sql.drop_table → pg-main/sessions · env prod
+//! │  params      {cascade: true}
+//! │  change      {rows: 1200000} → —
+//! │5 approval    none — nobody approved this
+//! │…             (6 time + context, 7 outcome, reversibility, justification)
+//! │ledger        seq 9120 · recorded 2026-11-23T01:13:45.200Z
+//! │hash          3f9a… (all 64 hex digits, wrapped)
+//! │checkpoint    ✓ covered by signed checkpoint 9200
+//! ```
+//!
+//! Beside the table (wide terminals) it has a left border; below it, a top border.
+//! Values wrap under themselves (a hanging indent) so the labels stay a column; when the
+//! pane is too short, its last line says how many lines did not fit. The entries
+//! themselves are built in `fields.rs`.
+
+use super::super::app::{App, Row};
+use super::super::theme::{tier_glyph, Theme};
+use super::cells::{own, untrusted, wrap};
+use super::fields::{
+    absent, action, ai_output, approval, context, field, full_width, joined, model, opt, result,
+    reversibility, sep, trigger, version, Entry,
+};
+use super::stream::reason;
+use crate::event::{ActorType, AuditField, Event};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::Frame;
+
+const LABEL: usize = 14;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, beside: bool) {
+    let borders = if beside { Borders::LEFT } else { Borders::TOP };
+    let mut block = Block::default().borders(borders).border_style(theme.border);
+    let row = app.selected_row();
+    let title = row.map_or(" detail ".to_string(), |r| {
+        format!(" detail · seq {} ", r.seq)
+    });
+    block = block.title(own(&title, theme.title));
+    let inner = block.inner(area);
+    let mut lines = match row {
+        Some(row) => lines(row, app, theme, inner.width),
+        None => vec![Line::from(own("no event selected", theme.muted))],
+    };
+    let height = usize::from(inner.height);
+    if lines.len() > height && height > 0 {
+        let more = lines.len() - (height - 1);
+        lines.truncate(height - 1);
+        lines.push(Line::from(own(
+            &format!("… {more} more lines"),
+            theme.muted,
+        )));
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn render(entry: Entry, width: u16) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    if entry.label.is_empty() || width < LABEL + 12 {
+        let mut value = entry.value;
+        if !entry.label.is_empty() {
+            value.insert(0, own(&format!("{} ", entry.label), entry.label_style));
+        }
+        return wrap(value, width).into_iter().map(Line::from).collect();
+    }
+    let mut out = Vec::new();
+    for (i, chunk) in wrap(entry.value, width - LABEL).into_iter().enumerate() {
+        let label = if i == 0 {
+            own(&format!("{:<LABEL$}", entry.label), entry.label_style)
+        } else {
+            Span::raw(" ".repeat(LABEL))
+        };
+        let mut spans = vec![label];
+        spans.extend(chunk);
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+/// The pane's lines for `row`, wrapped to `width` columns.
+pub fn lines(row: &Row, app: &App, theme: &Theme, width: u16) -> Vec<Line<'static>> {
+    entries(row, app, theme)
+        .into_iter()
+        .flat_map(|e| render(e, width))
+        .collect()
+}
+
+fn entries(row: &Row, app: &App, theme: &Theme) -> Vec<Entry> {
+    let e = &row.event;
+    let missing = |f: AuditField| row.missing.contains(&f);
+    let mut out = vec![full_width(title_line(row, theme))];
+    if !row.missing.is_empty() {
+        let names: Vec<&str> = row.missing.iter().map(|f| f.label()).collect();
+        let text = format!("⚠ incomplete: missing {}", names.join(", "));
+        out.push(full_width(vec![own(&text, theme.incomplete)]));
+    }
+    out.push(field("who", who(e, theme), theme));
+    out.push(field("reason", reason(e, 64, app, theme), theme));
+    out.push(trigger(e, missing(AuditField::Trigger), theme));
+    out.extend(model(e, missing(AuditField::ModelAndPrompt), theme));
+    out.extend(ai_output(e, missing(AuditField::AiOutput), theme));
+    out.extend(action(e, missing(AuditField::Action), theme));
+    out.extend(approval(e, missing(AuditField::Approval), theme));
+    out.extend(context(e, missing(AuditField::TimeAndContext), theme));
+    out.extend(result(e, missing(AuditField::Outcome), theme));
+    out.push(reversibility(e, theme));
+    if let Some(j) = &e.justification {
+        out.push(field(
+            "justification",
+            vec![untrusted(j, theme.base)],
+            theme,
+        ));
+    }
+    out.extend(ledger(row, app, theme));
+    out
+}
+
+/// The agent and the actor in one entry: `remediator (Remediator v2.4.1) · for sre-oncall`.
+fn who(e: &Event, theme: &Theme) -> Vec<Span<'static>> {
+    let mut parts = Vec::new();
+    if let Some(a) = &e.agent {
+        let mut s = vec![untrusted(&a.id, theme.base)];
+        let mut about = opt("", a.name.as_ref(), theme);
+        let v = version(a.version.as_ref(), theme);
+        if !about.is_empty() && !v.is_empty() {
+            about.push(Span::raw(" "));
+        }
+        about.extend(v);
+        if !about.is_empty() {
+            s.push(own(" (", theme.muted));
+            s.extend(about);
+            s.push(own(")", theme.muted));
+        }
+        parts.push(s);
+    }
+    if let Some(a) = &e.actor {
+        let same = e.agent.as_ref().is_some_and(|g| g.id == a.id) && a.kind == ActorType::Agent;
+        if !same {
+            let kind = format!("{:?}", a.kind).to_lowercase();
+            let style = if a.kind == ActorType::Human {
+                theme.accent
+            } else {
+                theme.base
+            };
+            parts.push(vec![
+                own(&format!("{kind} "), theme.muted),
+                untrusted(&a.id, style),
+            ]);
+        }
+        parts.push(opt("for", a.on_behalf_of.as_ref(), theme));
+        parts.push(opt("session", a.session.as_ref(), theme));
+    }
+    let out = joined(parts, theme);
+    if out.is_empty() {
+        absent(false, theme)
+    } else {
+        out
+    }
+}
+
+fn title_line(row: &Row, theme: &Theme) -> Vec<Span<'static>> {
+    let e = &row.event;
+    let mut spans = vec![
+        own(&format!("seq {}", row.seq), theme.title),
+        sep(theme),
+        untrusted(&e.kind, theme.title),
+    ];
+    if let Some(t) = e.tier {
+        spans.push(sep(theme));
+        let badge = format!("{} {}", tier_glyph(t), t.as_str());
+        spans.push(own(&badge, theme.tier(t)));
+    }
+    if let Some(r) = e.risk_score {
+        spans.extend([sep(theme), own(&format!("risk {r:.2}"), theme.base)]);
+    }
+    if e.exercise {
+        spans.extend([sep(theme), own("EXERCISE", theme.warning)]);
+    }
+    spans
+}
+
+fn ledger(row: &Row, app: &App, theme: &Theme) -> Vec<Entry> {
+    let recorded = row.recorded_at.map(|t| {
+        vec![
+            own("recorded ", theme.muted),
+            own(&t.to_rfc3339(), theme.base),
+        ]
+    });
+    let facts = joined(
+        vec![
+            vec![own(&format!("seq {}", row.seq), theme.base)],
+            recorded.unwrap_or_default(),
+        ],
+        theme,
+    );
+    let signed = app.header.checkpoint_size;
+    let covered = if row.seq <= signed {
+        own(
+            &format!("✓ covered by signed checkpoint {signed}"),
+            theme.ok,
+        )
+    } else if signed == 0 {
+        own("◌ not yet covered by a signed checkpoint", theme.warning)
+    } else {
+        own(
+            &format!("◌ not yet covered (latest signed checkpoint: {signed})"),
+            theme.warning,
+        )
+    };
+    vec![
+        field("ledger", facts, theme),
+        field("hash", vec![untrusted(&row.hash, theme.base)], theme),
+        field("checkpoint", vec![covered], theme),
+    ]
+}

@@ -1,0 +1,151 @@
+//! The footer: one line with the status message (when there is one) and the keys that
+//! apply right now, taken from the keymap so rebinding a key changes what is shown.
+//!
+//! ```text
+//!  copied event 812 as JSON │ ? help  / search  : cmd  t tier  r reason  f freeze  q quit
+//! ```
+//!
+//! Overlays that take text input (search, pickers) show their own fixed hints, since
+//! there the letters are typed, not bound.
+
+use super::super::app::{App, Overlay, View};
+use super::super::keymap::{Action, Keymap};
+use super::super::theme::Theme;
+use super::cells::{own, untrusted};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+/// The hint of a picker popup; also drawn inside the popup.
+pub const PICKER_HINT: &str = "space toggle · enter apply · esc cancel · a all · n none";
+const SEARCH_HINT: &str = "type to search · ↑↓ select · enter trace · esc close";
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans: Vec<Span<'static>> = vec![Span::raw(" ")];
+    if let Some(status) = &app.status {
+        spans.push(untrusted(status, theme.accent));
+        spans.push(own(" │ ", theme.border));
+    }
+    match &app.overlay {
+        Some(Overlay::Picker(..)) => spans.push(own(PICKER_HINT, theme.muted)),
+        Some(Overlay::Search) => spans.push(own(SEARCH_HINT, theme.muted)),
+        Some(Overlay::Help { .. }) => push_keys(
+            &mut spans,
+            &app.keymap,
+            &[(Action::Back, "close"), (Action::Down, "scroll")],
+            theme,
+        ),
+        _ => push_keys(&mut spans, &app.keymap, &view_keys(app), theme),
+    }
+    frame.render_widget(Line::from(spans), area);
+}
+
+/// The actions worth a place in the footer for the current view, most useful first.
+fn view_keys(app: &App) -> Vec<(Action, &'static str)> {
+    let s = |a: Action| (a, a.short());
+    let mut keys = vec![s(Action::Help)];
+    match app.view {
+        View::Stream => {
+            keys.extend([s(Action::Search), s(Action::Command)]);
+            keys.extend([s(Action::TierFilter), s(Action::ReasonFilter)]);
+            if !app.filter.is_empty() {
+                keys.push(s(Action::ClearFilters));
+            }
+            let freeze = if app.is_live() { "freeze" } else { "resume" };
+            keys.push((Action::Freeze, freeze));
+            let has_trace = app
+                .selected_row()
+                .is_some_and(|r| r.event.correlation_id().is_some());
+            if has_trace {
+                keys.push(s(Action::Open));
+            }
+            keys.extend([s(Action::ToggleDetail), s(Action::Copy)]);
+            keys.push(s(Action::ViewAgents));
+        }
+        View::Trace => {
+            keys.extend([s(Action::ToggleDetail), s(Action::Copy)]);
+            keys.push(s(Action::Back));
+        }
+        View::Agents => {
+            keys.push(s(Action::Command));
+            keys.push((Action::ViewStream, "stream"));
+        }
+    }
+    keys.push(s(Action::Quit));
+    keys
+}
+
+fn push_keys(
+    spans: &mut Vec<Span<'static>>,
+    keymap: &Keymap,
+    actions: &[(Action, &str)],
+    theme: &Theme,
+) {
+    let mut first = true;
+    for (action, word) in actions {
+        let Some(key) = key_label(keymap, *action) else {
+            continue;
+        };
+        if !first {
+            spans.push(Span::raw("  "));
+        }
+        first = false;
+        spans.push(own(&key, theme.key));
+        spans.push(own(&format!(" {word}"), theme.muted));
+    }
+}
+
+/// The label of the key to advertise for `action`: `Esc` and `Enter` when bound (what
+/// people reach for), else the first single printable key, else the first binding.
+pub fn key_label(keymap: &Keymap, action: Action) -> Option<String> {
+    let keys = keymap.keys_for(action);
+    keys.iter()
+        .find(|k| *k == "Esc" || *k == "Enter")
+        .or_else(|| keys.iter().find(|k| k.chars().count() == 1 && k.is_ascii()))
+        .or_else(|| keys.first())
+        .cloned()
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::fixtures::{app_with_rows, render, screen_text, FULL_ACTION};
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn footer_text(app: &App) -> String {
+        let text = screen_text(&render(app, &Theme::default(), 120, 24));
+        text.lines().last().unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn the_stream_footer_lists_its_keys() {
+        let app = app_with_rows(&[FULL_ACTION]);
+        assert!(footer_text(&app).contains("? help  / search  : cmd  t tier  r reason"));
+    }
+
+    #[test]
+    fn a_rebound_key_shows_in_the_footer() {
+        let mut o = BTreeMap::new();
+        o.insert("F".to_string(), "freeze".to_string());
+        o.insert("f".to_string(), "none".to_string());
+        let mut app = app_with_rows(&[FULL_ACTION]);
+        app.keymap = Keymap::with_overrides(&o).unwrap();
+        assert!(footer_text(&app).contains("F freeze"));
+    }
+
+    #[test]
+    fn the_status_message_comes_first() {
+        let mut app = app_with_rows(&[FULL_ACTION]);
+        app.status = Some("copied event 1 as JSON".into());
+        assert!(footer_text(&app).starts_with(" copied event 1 as JSON │ ? help"));
+    }
+
+    #[test]
+    fn quit_is_advertised_as_q_not_ctrl_c() {
+        assert_eq!(
+            key_label(&Keymap::default(), Action::Quit).as_deref(),
+            Some("q")
+        );
+    }
+}

@@ -1,0 +1,100 @@
+//! JSON values (params, before/after, responses, model params) printed compactly for the
+//! detail pane: `{replicas: 12, image: "api:1.9"}`. Plain keys lose their quotes,
+//! strings keep theirs, and the result is cut at a budget so a 100 KB config diff costs
+//! a few lines, not a screenful of wrapping on every frame. The output is escaped: it is
+//! event text.
+
+use crate::text::escape_untrusted;
+use serde_json::Value;
+
+/// At most this many characters of one value are shown.
+pub const BUDGET: usize = 600;
+
+/// `value` compact and escaped, cut to `budget` characters with a count of the rest.
+pub fn compact(value: &Value, budget: usize) -> String {
+    let mut out = String::new();
+    write(value, &mut out, budget);
+    let n = out.chars().count();
+    let shown = if n > budget {
+        let cut: String = out.chars().take(budget).collect();
+        format!("{cut}… (+{} chars)", n - budget)
+    } else {
+        out
+    };
+    escape_untrusted(&shown).into_owned()
+}
+
+fn write(value: &Value, out: &mut String, budget: usize) {
+    // Stop building once well past the budget: the rest would be cut anyway.
+    if out.len() > budget * 4 + 64 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            out.push('{');
+            for (i, (k, v)) in map.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if is_plain_key(k) {
+                    out.push_str(k);
+                } else {
+                    out.push_str(&quoted(k));
+                }
+                out.push_str(": ");
+                write(v, out, budget);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, v) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                write(v, out, budget);
+            }
+            out.push(']');
+        }
+        Value::String(s) => out.push_str(&quoted(s)),
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+fn quoted(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_else(|_| format!("{s:?}"))
+}
+
+fn is_plain_key(k: &str) -> bool {
+    !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn objects_print_with_bare_keys() {
+        let v = json!({"replicas": 12, "image": "api:1.9", "odd key": [1, null]});
+        assert_eq!(
+            compact(&v, BUDGET),
+            r#"{image: "api:1.9", "odd key": [1, null], replicas: 12}"#
+        );
+    }
+
+    #[test]
+    fn long_values_are_cut_with_a_count() {
+        let v = json!("x".repeat(100));
+        assert!(compact(&v, 10).ends_with("… (+92 chars)"));
+    }
+
+    #[test]
+    fn bidi_overrides_inside_strings_are_escaped() {
+        let v = json!({"k": "a\u{202e}b"});
+        assert!(!compact(&v, BUDGET).contains('\u{202e}'));
+    }
+}
