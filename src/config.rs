@@ -138,8 +138,16 @@ impl Config {
             .or_else(|| self.operator.clone())
             .or_else(|| std::env::var("USER").ok())
             .or_else(|| std::env::var("LOGNAME").ok())
+            .or_else(os_user)
             .unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// The OS user when the environment does not name it (e.g. under tmux or cron).
+fn os_user() -> Option<String> {
+    let out = std::process::Command::new("id").arg("-un").output().ok()?;
+    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (!name.is_empty()).then_some(name)
 }
 
 #[cfg(test)]

@@ -117,6 +117,7 @@ fn the_live_tail_on_postgres_shows_a_new_event_quickly() {
     let line = lines.next().unwrap().unwrap();
     let waited = sent.elapsed();
     tail.kill().unwrap();
+    tail.wait().unwrap();
     assert!(line.contains("autoscaler") && line.contains("T3"), "{line}");
     assert!(waited < Duration::from_secs(10), "tail took {waited:?}");
 }

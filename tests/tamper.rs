@@ -60,11 +60,14 @@ async fn the_append_only_triggers_refuse_updates_and_deletes() {
 async fn one_changed_byte_is_a_modified_record() {
     let sb = seeded();
     let mut conn = attacker(&sb).await;
-    // Flip one character inside the sealed bytes of seq 1234 (an `e` of a field value).
-    sqlx::query("UPDATE events SET record = substr(record, 1, 40) || 'X' || substr(record, 42) WHERE seq = 1234")
-        .execute(&mut conn)
-        .await
-        .unwrap();
+    // One byte of one field: the first hex digit of the event id (UUIDv7 ids start with 0).
+    let changed = sqlx::query(
+        "UPDATE events SET record = replace(record, '\"event_id\":\"0', '\"event_id\":\"1') WHERE seq = 1234",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(changed.rows_affected(), 1);
     let (code, v) = first_verdict(&sb, &[]);
     assert_eq!((code, v), (1, vec![("modified".to_string(), 1234)]));
 }

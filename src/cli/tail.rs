@@ -91,7 +91,10 @@ pub async fn follow(store: &Store, args: &TailArgs) -> anyhow::Result<()> {
             0
         });
     print_rows(&recent)?;
-    while !args.no_follow {
+    if args.no_follow {
+        return Ok(());
+    }
+    loop {
         store.wait_for_new(cursor, Duration::from_secs(1)).await?;
         let head = store.head_seq().await?;
         let rows = store
@@ -104,7 +107,6 @@ pub async fn follow(store: &Store, args: &TailArgs) -> anyhow::Result<()> {
         };
         print_rows(&rows)?;
     }
-    Ok(())
 }
 
 fn print_rows(rows: &[StoredRow]) -> anyhow::Result<()> {

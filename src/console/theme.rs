@@ -30,29 +30,6 @@ const COLORBLIND: &str = include_str!("../../themes/colorblind.toml");
 /// The themes compiled into the binary, by name.
 pub const BUILTIN: [&str; 3] = ["dark", "light", "colorblind"];
 
-/// Every style name a theme file may define, in the order of `Theme`'s fields.
-pub const STYLE_NAMES: [&str; 19] = [
-    "base",
-    "muted",
-    "header",
-    "border",
-    "title",
-    "selection",
-    "tier_t0",
-    "tier_t1",
-    "tier_t2",
-    "tier_t3",
-    "danger",
-    "warning",
-    "ok",
-    "accent",
-    "match_highlight",
-    "incomplete",
-    "live",
-    "frozen",
-    "key",
-];
-
 /// Semantic styles. Views patch these over `base`; none of them is the only signal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Theme {
@@ -201,29 +178,34 @@ impl Theme {
         self
     }
 
-    fn slot(&mut self, name: &str) -> Option<&mut Style> {
-        Some(match name {
-            "base" => &mut self.base,
-            "muted" => &mut self.muted,
-            "header" => &mut self.header,
-            "border" => &mut self.border,
-            "title" => &mut self.title,
-            "selection" => &mut self.selection,
-            "tier_t0" => &mut self.tier_t0,
-            "tier_t1" => &mut self.tier_t1,
-            "tier_t2" => &mut self.tier_t2,
-            "tier_t3" => &mut self.tier_t3,
-            "danger" => &mut self.danger,
-            "warning" => &mut self.warning,
-            "ok" => &mut self.ok,
-            "accent" => &mut self.accent,
-            "match_highlight" => &mut self.match_highlight,
-            "incomplete" => &mut self.incomplete,
-            "live" => &mut self.live,
-            "frozen" => &mut self.frozen,
-            "key" => &mut self.key,
-            _ => return None,
-        })
+    /// Every style with its name in theme files, in the order of the fields.
+    fn slots(&mut self) -> [(&'static str, &mut Style); 19] {
+        [
+            ("base", &mut self.base),
+            ("muted", &mut self.muted),
+            ("header", &mut self.header),
+            ("border", &mut self.border),
+            ("title", &mut self.title),
+            ("selection", &mut self.selection),
+            ("tier_t0", &mut self.tier_t0),
+            ("tier_t1", &mut self.tier_t1),
+            ("tier_t2", &mut self.tier_t2),
+            ("tier_t3", &mut self.tier_t3),
+            ("danger", &mut self.danger),
+            ("warning", &mut self.warning),
+            ("ok", &mut self.ok),
+            ("accent", &mut self.accent),
+            ("match_highlight", &mut self.match_highlight),
+            ("incomplete", &mut self.incomplete),
+            ("live", &mut self.live),
+            ("frozen", &mut self.frozen),
+            ("key", &mut self.key),
+        ]
+    }
+
+    /// The style names a theme file may define.
+    pub fn style_names() -> Vec<&'static str> {
+        Theme::monochrome().slots().map(|(n, _)| n).to_vec()
     }
 
     /// Parses a theme file's text, laid over `over`. `file` names it in errors.
@@ -240,11 +222,15 @@ impl Theme {
                     key,
                     message,
                 };
-            let Some(slot) = theme.slot(name.get_ref()) else {
+            let mut slots = theme.slots();
+            let Some((_, slot)) = slots.iter_mut().find(|(n, _)| *n == name.get_ref()) else {
                 return Err(invalid(
                     name.span(),
                     name.get_ref().clone(),
-                    format!("unknown style name (known: {})", STYLE_NAMES.join(", ")),
+                    format!(
+                        "unknown style name (known: {})",
+                        Theme::style_names().join(", ")
+                    ),
                 ));
             };
             let mut style = Style::default();
@@ -266,7 +252,7 @@ impl Theme {
                     }
                 }
             }
-            *slot = style;
+            **slot = style;
         }
         Ok(theme)
     }
@@ -370,10 +356,8 @@ mod tests {
     fn every_builtin_theme_defines_every_style_name() {
         for text in [DARK, LIGHT, COLORBLIND] {
             let table: toml::Table = toml::from_str(text).unwrap();
-            let missing: Vec<_> = STYLE_NAMES
-                .iter()
-                .filter(|n| !table.contains_key(**n))
-                .collect();
+            let names = Theme::style_names();
+            let missing: Vec<_> = names.iter().filter(|n| !table.contains_key(**n)).collect();
             assert!(missing.is_empty(), "missing {missing:?}");
         }
     }
@@ -385,29 +369,9 @@ mod tests {
 
     #[test]
     fn monochrome_has_no_colour_anywhere() {
-        let t = Theme::monochrome();
-        let styles = [
-            t.base,
-            t.muted,
-            t.header,
-            t.border,
-            t.title,
-            t.selection,
-            t.tier_t0,
-            t.tier_t1,
-            t.tier_t2,
-            t.tier_t3,
-            t.danger,
-            t.warning,
-            t.ok,
-            t.accent,
-            t.match_highlight,
-            t.incomplete,
-            t.live,
-            t.frozen,
-            t.key,
-        ];
-        assert!(styles.iter().all(|s| s.fg.is_none() && s.bg.is_none()));
+        let mut t = Theme::monochrome();
+        let slots = t.slots();
+        assert!(slots.iter().all(|(_, s)| s.fg.is_none() && s.bg.is_none()));
     }
 
     #[test]

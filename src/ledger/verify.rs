@@ -238,6 +238,9 @@ pub fn inspect(row: &StoredRow, origin: &str) -> RecordFacts {
             _ => {}
         }
     }
+    if facts.problem.is_none() && (facts.sealed_seq.is_none() || facts.prev_hash.is_none()) {
+        facts.problem = Some("its `seq` or `prev_hash` is missing or malformed".into());
+    }
     if facts.problem.is_none() {
         match IndexedColumns::from_members(&members) {
             Ok(sealed) if sealed != row.columns => {
@@ -473,7 +476,12 @@ impl ChainChecker {
             });
         }
         let stored = facts.stored_hash.unwrap_or([0u8; 32]);
-        let linked = facts.prev_hash.as_deref() == Some(hex::encode(self.prev).as_str());
+        // A record too damaged to read its `prev_hash` is already a modified record;
+        // its link is unknown rather than broken.
+        let linked = facts
+            .prev_hash
+            .as_deref()
+            .is_none_or(|p| p == hex::encode(self.prev).as_str());
         let offset = facts.sealed_seq.map_or(0, |s| row as i64 - s as i64);
         if linked && gap.is_none() {
             self.close_run(offset);

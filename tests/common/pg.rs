@@ -82,6 +82,9 @@ fn as_server_user(program: &Path) -> Command {
     }
 }
 
+// The server and its watchdog are deliberately left running when this function returns:
+// the watchdog outlives the test process and stops the server after it.
+#[allow(clippy::zombie_processes)]
 fn start_server() -> String {
     let bin = bindir();
     let dir = std::env::temp_dir().join(format!("custody-pg-{}", std::process::id()));

@@ -29,12 +29,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.overlay {
         Some(Overlay::Picker(..)) => spans.push(own(PICKER_HINT, theme.muted)),
         Some(Overlay::Search) => spans.push(own(SEARCH_HINT, theme.muted)),
-        Some(Overlay::Help { .. }) => push_keys(
-            &mut spans,
-            &app.keymap,
-            &[(Action::Back, "close"), (Action::Down, "scroll")],
-            theme,
-        ),
+        Some(Overlay::Help { .. }) => {
+            push_keys(&mut spans, &app.keymap, &[(Action::Back, "close")], theme);
+            spans.push(own("  ↑↓ scroll", theme.muted));
+        }
         _ => push_keys(&mut spans, &app.keymap, &view_keys(app), theme),
     }
     frame.render_widget(Line::from(spans), area);
