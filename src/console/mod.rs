@@ -12,3 +12,6 @@ pub mod search;
 pub mod theme;
 pub mod update;
 pub mod views;
+
+#[cfg(test)]
+mod update_tests;

@@ -149,6 +149,18 @@ pub fn table_row_at(areas: &Areas, app: &App, y: u16) -> Option<usize> {
     }
 }
 
+/// How many list rows the body shows at once in the current view (its height less the
+/// heading rows): the page size for PageUp/PageDown, and the `height` to give
+/// `scroll_offset` when storing `StreamState.offset` after a cursor move.
+pub fn list_rows(areas: &Areas, app: &App) -> usize {
+    let above = if matches!(app.overlay, Some(Overlay::Search)) {
+        2
+    } else {
+        1
+    };
+    usize::from(areas.table.height.saturating_sub(above))
+}
+
 /// Draws one frame.
 pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     let area = frame.area();
@@ -230,6 +242,13 @@ mod tests {
         app.detail = true;
         let areas = layout(Rect::new(0, 0, 80, 24), &app);
         assert_eq!(areas.detail.map(|d| d.y), Some(areas.table.bottom()));
+    }
+
+    #[test]
+    fn the_page_is_the_table_less_its_headings() {
+        let app = app_with_rows(&[FULL_ACTION]);
+        let areas = layout(Rect::new(0, 0, 80, 24), &app);
+        assert_eq!(list_rows(&areas, &app), 24 - 2 - 1 - 1);
     }
 
     #[test]
