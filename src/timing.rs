@@ -21,7 +21,11 @@ pub fn enabled() -> bool {
 fn sink() -> Option<&'static std::sync::Mutex<std::fs::File>> {
     FILE.get_or_init(|| {
         let path = std::env::var_os("CUSTODY_TIMINGS")?;
-        let f = std::fs::OpenOptions::new().create(true).append(true).open(path).ok()?;
+        let f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .ok()?;
         Some(std::sync::Mutex::new(f))
     })
     .as_ref()

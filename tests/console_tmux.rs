@@ -22,7 +22,11 @@ impl Tmux {
     }
 
     fn run(&self, args: &[&str]) -> String {
-        let out = self.cmd().args(args).output().expect("tmux must be installed (.ci/run installs it)");
+        let out = self
+            .cmd()
+            .args(args)
+            .output()
+            .expect("tmux must be installed (.ci/run installs it)");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
@@ -44,7 +48,10 @@ impl Tmux {
             if screen.contains(what) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "waited for {what:?}; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "waited for {what:?}; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -62,7 +69,8 @@ const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;ZWNobyBwd25lZA==\
 fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() {
     let sb = Sandbox::sqlite();
     sb.seed(2000);
-    let mut event: serde_json::Value = serde_json::from_str(&common::event_line("hostile-1", "T3", HOSTILE)).unwrap();
+    let mut event: serde_json::Value =
+        serde_json::from_str(&common::event_line("hostile-1", "T3", HOSTILE)).unwrap();
     event["time"] = "2026-11-20T12:00:00.000Z".into();
     event["agent"]["id"] = format!("rogue{HOSTILE}").into();
     event["action"]["resource"] = HOSTILE.into();
@@ -70,7 +78,9 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
     common::write(&sb.path("hostile.jsonl"), &format!("{event}\n"));
     sb.ok(&["ingest", sb.path("hostile.jsonl").to_str().unwrap()]);
 
-    let tmux = Tmux { socket: format!("custody-test-{}", std::process::id()) };
+    let tmux = Tmux {
+        socket: format!("custody-test-{}", std::process::id()),
+    };
     let script = format!(
         "XDG_CONFIG_HOME={d}/config XDG_DATA_HOME={d}/data {bin} --store {store} --color never; \
          echo; echo EXITED; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 60",
@@ -78,7 +88,19 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
         bin = env!("CARGO_BIN_EXE_custody"),
         store = sb.store,
     );
-    tmux.run(&["new-session", "-d", "-s", "t", "-x", "120", "-y", "40", "sh", "-c", &script]);
+    tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        "t",
+        "-x",
+        "120",
+        "-y",
+        "40",
+        "sh",
+        "-c",
+        &script,
+    ]);
     tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
     tmux.run(&["select-pane", "-t", "t", "-T", "before"]);
     tmux.wait_for("LIVE");
@@ -86,7 +108,10 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
     // Tier picker: T0 T1 T2 T3 — move to T3, toggle, apply.
     tmux.keys(&["t", "j", "j", "j", "Space", "Enter"]);
     let filtered = tmux.wait_for("tier T3");
-    assert!(filtered.contains("rogue"), "the hostile T3 event should be listed:\n{filtered}");
+    assert!(
+        filtered.contains("rogue"),
+        "the hostile T3 event should be listed:\n{filtered}"
+    );
 
     // Detail pane of the newest (hostile) event.
     tmux.keys(&["g", "d"]);
@@ -102,8 +127,18 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
     let title = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
     let buffers = tmux.run(&["list-buffers"]);
     let alternate = tmux.run(&["display-message", "-p", "-t", "t", "#{alternate_on}"]);
-    assert_eq!(title.trim(), "before", "the event changed the terminal title");
-    assert!(!buffers.contains("echo pwned"), "the event wrote the clipboard: {buffers}");
+    assert_eq!(
+        title.trim(),
+        "before",
+        "the event changed the terminal title"
+    );
+    assert!(
+        !buffers.contains("echo pwned"),
+        "the event wrote the clipboard: {buffers}"
+    );
     assert_eq!(alternate.trim(), "0", "still on the alternate screen");
-    assert!(after.lines().any(|l| l.trim() == "icanon"), "terminal left in raw mode:\n{after}");
+    assert!(
+        after.lines().any(|l| l.trim() == "icanon"),
+        "terminal left in raw mode:\n{after}"
+    );
 }

@@ -45,9 +45,19 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
         ColorChoice::Always => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
-    let theme_name = args.theme.clone().or_else(|| env.config.theme.clone()).unwrap_or_else(|| "dark".into());
-    let theme = if mono { Theme::monochrome() } else { Theme::load(&theme_name, &env.dirs.config)? };
-    let keymap = Keymap::with_overrides(&env.config.keys).map_err(anyhow::Error::msg).context("bad [keys] in config")?;
+    let theme_name = args
+        .theme
+        .clone()
+        .or_else(|| env.config.theme.clone())
+        .unwrap_or_else(|| "dark".into());
+    let theme = if mono {
+        Theme::monochrome()
+    } else {
+        Theme::load(&theme_name, &env.dirs.config)?
+    };
+    let keymap = Keymap::with_overrides(&env.config.keys)
+        .map_err(anyhow::Error::msg)
+        .context("bad [keys] in config")?;
     let mut reasons: Vec<String> = DEFAULT_REASON_CODES.iter().map(|s| s.to_string()).collect();
     reasons.extend(env.config.reason_codes.iter().cloned());
     let mut app = App::new(store.describe(), env.operator.clone(), keymap, reasons);
@@ -55,7 +65,9 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
     app.mouse = !args.no_mouse && env.config.mouse.unwrap_or(true);
     let mut verifiers = Vec::new();
     for k in &env.config.trusted_keys {
-        verifiers.push(NoteVerifier::decode(k.trim()).with_context(|| format!("bad trusted key `{k}`"))?);
+        verifiers.push(
+            NoteVerifier::decode(k.trim()).with_context(|| format!("bad trusted key `{k}`"))?,
+        );
     }
     let key_path = env.config.key_file(&env.dirs);
     if key_path.exists() {

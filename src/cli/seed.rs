@@ -178,20 +178,35 @@ pub async fn run_live(
     }
 }
 
-pub async fn demo(env: &Env, args: DemoArgs, console: &super::console::ConsoleArgs) -> anyhow::Result<ExitCode> {
+pub async fn demo(
+    env: &Env,
+    args: DemoArgs,
+    console: &super::console::ConsoleArgs,
+) -> anyhow::Result<ExitCode> {
     let signer = env.signer()?;
     let url = if env.store_url == env.dirs.default_store().display().to_string() {
         env.dirs.data.join("demo.db").display().to_string()
     } else {
         env.store_url.clone()
     };
-    let store = Store::open(&url, Some("custody.local/demo")).await.with_context(|| format!("opening {url}"))?;
+    let store = Store::open(&url, Some("custody.local/demo"))
+        .await
+        .with_context(|| format!("opening {url}"))?;
     if store.head_seq().await? == 0 {
-        eprintln!("custody demo: seeding {} events of history into {url} …", args.events);
-        let spec = DemoSpec { seed: args.seed, events: args.events, days: args.days, until: Timestamp::now() };
+        eprintln!(
+            "custody demo: seeding {} events of history into {url} …",
+            args.events
+        );
+        let spec = DemoSpec {
+            seed: args.seed,
+            events: args.events,
+            days: args.days,
+            until: Timestamp::now(),
+        };
         fill(&store, &signer, &spec, None).await?;
     }
-    let live = (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), signer, args.seed, None)));
+    let live =
+        (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), signer, args.seed, None)));
     let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         super::console::open(env, console, store.clone()).await
     } else {

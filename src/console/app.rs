@@ -26,7 +26,13 @@ impl Row {
             .ok()
             .and_then(|v| v.get("recorded_at")?.as_str()?.parse().ok());
         let missing = missing_fields(&event);
-        Some(Row { seq: row.seq, hash: row.hash.clone(), recorded_at, event, missing })
+        Some(Row {
+            seq: row.seq,
+            hash: row.hash.clone(),
+            recorded_at,
+            event,
+            missing,
+        })
     }
 }
 
@@ -46,7 +52,11 @@ pub enum LedgerStatus {
     /// Every record up to `head` verified; `signed` is covered by a signed checkpoint.
     Verified { head: u64, signed: u64 },
     /// Tampering found; the first verdict's class and seq.
-    Broken { seq: u64, class: String, verdicts: usize },
+    Broken {
+        seq: u64,
+        class: String,
+        verdicts: usize,
+    },
     /// Verification could not run.
     Unknown(String),
 }
@@ -86,7 +96,11 @@ pub struct Picker {
 
 impl Picker {
     pub fn chosen(&self) -> Vec<String> {
-        self.options.iter().filter(|(_, on)| *on).map(|(l, _)| l.clone()).collect()
+        self.options
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(l, _)| l.clone())
+            .collect()
     }
 }
 
@@ -289,11 +303,21 @@ impl App {
         let f = &self.filter;
         let mut out = Vec::new();
         if !f.tiers.is_empty() {
-            out.push(("tier".into(), f.tiers.iter().map(|t| t.as_str()).collect::<Vec<_>>().join(",")));
+            out.push((
+                "tier".into(),
+                f.tiers
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ));
         }
-        for (name, values) in
-            [("reason", &f.reasons), ("agent", &f.agents), ("kind", &f.kinds), ("env", &f.environments)]
-        {
+        for (name, values) in [
+            ("reason", &f.reasons),
+            ("agent", &f.agents),
+            ("kind", &f.kinds),
+            ("env", &f.environments),
+        ] {
             if !values.is_empty() {
                 out.push((name.into(), values.join(",")));
             }

@@ -26,15 +26,24 @@ pub enum Command {
 
 /// Names accepted by the command line, for completion hints and help.
 pub const COMMANDS: &[(&str, &str)] = &[
-    ("agent NAME[,NAME]", "only these agents (no argument clears)"),
+    (
+        "agent NAME[,NAME]",
+        "only these agents (no argument clears)",
+    ),
     ("kind KIND", "only this kind, e.g. ai.action"),
     ("env ENV", "only this environment, e.g. prod"),
     ("reason CODE[,CODE]", "only these reason codes"),
     ("tier T2..T3", "only these tiers (T3, T1.., ..T1)"),
-    ("since 2h", "events from 2h ago (m, h, d) or an RFC 3339 time"),
+    (
+        "since 2h",
+        "events from 2h ago (m, h, d) or an RFC 3339 time",
+    ),
     ("until TIME", "events before a time"),
     ("trace ID", "open the timeline of a correlation id"),
-    ("clear [WHAT]", "clear all filters, or one (agent, kind, env, reason, tier, since, until)"),
+    (
+        "clear [WHAT]",
+        "clear all filters, or one (agent, kind, env, reason, tier, since, until)",
+    ),
     ("agents / stream", "switch view"),
     ("freeze / live", "freeze or resume the live view"),
     ("q", "quit"),
@@ -47,7 +56,11 @@ pub fn parse(input: &str, now: Timestamp) -> Result<Command, String> {
         None => (input, ""),
     };
     let list = || -> Vec<String> {
-        arg.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_string).collect()
+        arg.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+            .collect()
     };
     Ok(match name {
         "q" | "quit" | "exit" => Command::Quit,
@@ -69,15 +82,27 @@ pub fn parse(input: &str, now: Timestamp) -> Result<Command, String> {
             tiers.dedup();
             Command::Tiers(tiers)
         }
-        "since" => Command::Since(if arg.is_empty() { None } else { Some(parse_time(arg, now)?) }),
-        "until" => Command::Until(if arg.is_empty() { None } else { Some(parse_time(arg, now)?) }),
+        "since" => Command::Since(if arg.is_empty() {
+            None
+        } else {
+            Some(parse_time(arg, now)?)
+        }),
+        "until" => Command::Until(if arg.is_empty() {
+            None
+        } else {
+            Some(parse_time(arg, now)?)
+        }),
         "trace" if !arg.is_empty() => Command::Trace(arg.to_string()),
         "trace" => return Err("usage: trace CORRELATION_ID".into()),
         "clear" | "c" => Command::Clear((!arg.is_empty()).then(|| arg.to_string())),
         "stream" => Command::Stream,
         "freeze" => Command::Freeze(true),
         "live" | "unfreeze" => Command::Freeze(false),
-        "" => return Err("type a command, e.g. `agent data-sync` or `since 2h` (`:help` lists them)".into()),
+        "" => {
+            return Err(
+                "type a command, e.g. `agent data-sync` or `since 2h` (`:help` lists them)".into(),
+            )
+        }
         other => return Err(format!("unknown command `{other}` (`:help` lists them)")),
     })
 }
@@ -95,10 +120,12 @@ pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp, String> {
     };
     if unit_ms > 0 {
         if let Ok(n) = s[..s.len() - 1].parse::<i64>() {
-            return Timestamp::from_millis(now.millis() - n * unit_ms).ok_or_else(|| format!("`{s}` is too far back"));
+            return Timestamp::from_millis(now.millis() - n * unit_ms)
+                .ok_or_else(|| format!("`{s}` is too far back"));
         }
     }
-    s.parse().map_err(|_| format!("`{s}` is neither a duration like 2h / 30m / 7d nor an RFC 3339 time"))
+    s.parse()
+        .map_err(|_| format!("`{s}` is neither a duration like 2h / 30m / 7d nor an RFC 3339 time"))
 }
 
 #[cfg(test)]
@@ -112,22 +139,32 @@ mod tests {
 
     #[test]
     fn tier_ranges_expand() {
-        assert_eq!(parse("tier T2..T3", now()).unwrap(), Command::Tiers(vec![Tier::T2, Tier::T3]));
+        assert_eq!(
+            parse("tier T2..T3", now()).unwrap(),
+            Command::Tiers(vec![Tier::T2, Tier::T3])
+        );
     }
 
     #[test]
     fn since_takes_relative_durations() {
-        let Command::Since(Some(t)) = parse(":since 2h", now()).unwrap() else { panic!() };
+        let Command::Since(Some(t)) = parse(":since 2h", now()).unwrap() else {
+            panic!()
+        };
         assert_eq!(t.to_rfc3339(), "2026-11-23T10:00:00.000Z");
     }
 
     #[test]
     fn unknown_commands_are_named() {
-        assert!(parse("frobnicate", now()).unwrap_err().contains("frobnicate"));
+        assert!(parse("frobnicate", now())
+            .unwrap_err()
+            .contains("frobnicate"));
     }
 
     #[test]
     fn agent_lists_split_on_commas() {
-        assert_eq!(parse("agent a, b", now()).unwrap(), Command::Agents(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            parse("agent a, b", now()).unwrap(),
+            Command::Agents(vec!["a".into(), "b".into()])
+        );
     }
 }

@@ -62,13 +62,30 @@ fn restore_terminal(mouse: bool) {
 
 /// Appends a line to the console's log file (never to the screen).
 pub fn log(path: &std::path::Path, line: &str) {
-    if let Ok(mut f) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
-        let _ = writeln!(f, "{} {}", Timestamp::now(), crate::text::escape_untrusted(line));
+    if let Ok(mut f) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+    {
+        let _ = writeln!(
+            f,
+            "{} {}",
+            Timestamp::now(),
+            crate::text::escape_untrusted(line)
+        );
     }
 }
 
 pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
-    let ConsoleOptions { store, mut app, theme, verifiers, anchor, clipboard_file, log_file } = options;
+    let ConsoleOptions {
+        store,
+        mut app,
+        theme,
+        verifiers,
+        anchor,
+        clipboard_file,
+        log_file,
+    } = options;
     let mouse = app.mouse;
     terminal::enable_raw_mode()?;
     let _guard = TerminalGuard { mouse };
@@ -86,18 +103,36 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     terminal.clear()?;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
-    log(&log_file, &format!("console opened on {} by {}", app.header.store, app.header.operator));
+    log(
+        &log_file,
+        &format!(
+            "console opened on {} by {}",
+            app.header.store, app.header.operator
+        ),
+    );
 
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
     let store = Arc::new(store);
     let tail = tokio::spawn(tail_loop(store.clone(), tx.clone()));
     let verifying = tokio::spawn(verify_loop(store.clone(), tx.clone(), verifiers, anchor));
-    let counting = tokio::spawn(count_loop(store.clone(), tx.clone(), app.header.window_ms()));
+    let counting = tokio::spawn(count_loop(
+        store.clone(),
+        tx.clone(),
+        app.header.window_ms(),
+    ));
     let mut search: Option<JoinHandle<()>> = None;
 
     let first = init(&mut app);
-    run_effects(first, &store, &tx, &mut search, &clipboard_file, &mut terminal, app.header.window_ms());
+    run_effects(
+        first,
+        &store,
+        &tx,
+        &mut search,
+        &clipboard_file,
+        &mut terminal,
+        app.header.window_ms(),
+    );
     draw(&mut terminal, &app, &theme)?;
     crate::timing::mark("frame first");
     while let Some(msg) = rx.recv().await {
@@ -112,7 +147,15 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
         if app.quit {
             break;
         }
-        run_effects(effects, &store, &tx, &mut search, &clipboard_file, &mut terminal, app.header.window_ms());
+        run_effects(
+            effects,
+            &store,
+            &tx,
+            &mut search,
+            &clipboard_file,
+            &mut terminal,
+            app.header.window_ms(),
+        );
         if let Some(s) = &app.status {
             if s.starts_with("error") {
                 log(&log_file, s);
@@ -145,12 +188,22 @@ fn note(msg: &Msg, marks: &mut Vec<(String, Option<i64>)>) {
     }
     match msg {
         Msg::Key(k) => crate::timing::mark(&format!("key {:?}", k.code)),
-        Msg::Page { request, rows, .. } => {
-            marks.push((format!("frame page request={request} rows={}", rows.len()), None))
-        }
-        Msg::SearchHits { request, hits, done, .. } => {
-            marks.push((format!("frame search request={request} hits={} done={done}", hits.len()), None))
-        }
+        Msg::Page { request, rows, .. } => marks.push((
+            format!("frame page request={request} rows={}", rows.len()),
+            None,
+        )),
+        Msg::SearchHits {
+            request,
+            hits,
+            done,
+            ..
+        } => marks.push((
+            format!(
+                "frame search request={request} hits={} done={done}",
+                hits.len()
+            ),
+            None,
+        )),
         Msg::Appended { rows, .. } => {
             for r in rows {
                 if let Some(at) = r.recorded_at {
@@ -162,7 +215,11 @@ fn note(msg: &Msg, marks: &mut Vec<(String, Option<i64>)>) {
     }
 }
 
-fn draw(terminal: &mut Terminal<CrosstermBackend<Stdout>>, app: &App, theme: &Theme) -> anyhow::Result<()> {
+fn draw(
+    terminal: &mut Terminal<CrosstermBackend<Stdout>>,
+    app: &App,
+    theme: &Theme,
+) -> anyhow::Result<()> {
     queue!(terminal.backend_mut(), terminal::BeginSynchronizedUpdate)?;
     terminal.draw(|f| views::draw(f, app, theme))?;
     execute!(terminal.backend_mut(), terminal::EndSynchronizedUpdate)?;
@@ -201,19 +258,36 @@ fn run_effects(
     for effect in effects {
         let (store, tx) = (store.clone(), tx.clone());
         match effect {
-            Effect::LoadPage { request, filter, before, replace } => {
+            Effect::LoadPage {
+                request,
+                filter,
+                before,
+                replace,
+            } => {
                 tokio::spawn(async move {
-                    let msg = match store.rows(&filter, Page::newest_first(before, PAGE_ROWS)).await {
+                    let msg = match store
+                        .rows(&filter, Page::newest_first(before, PAGE_ROWS))
+                        .await
+                    {
                         Ok(stored) => {
                             let at_oldest = stored.len() < PAGE_ROWS as usize;
-                            Msg::Page { request, rows: rows_of(&stored), replace, at_oldest }
+                            Msg::Page {
+                                request,
+                                rows: rows_of(&stored),
+                                replace,
+                                at_oldest,
+                            }
                         }
                         Err(e) => Msg::Status(format!("error: {e}")),
                     };
                     let _ = tx.send(msg);
                 });
             }
-            Effect::Search { request, query, filter } => {
+            Effect::Search {
+                request,
+                query,
+                filter,
+            } => {
                 if let Some(previous) = search.take() {
                     previous.abort(); // newest wins
                 }
@@ -221,9 +295,15 @@ fn run_effects(
             }
             Effect::LoadTrace { correlation_id } => {
                 tokio::spawn(async move {
-                    let filter = Filter { correlation_id: Some(correlation_id.clone()), ..Filter::default() };
+                    let filter = Filter {
+                        correlation_id: Some(correlation_id.clone()),
+                        ..Filter::default()
+                    };
                     let msg = match store.rows(&filter, Page::oldest_first(0, 5000)).await {
-                        Ok(stored) => Msg::Trace { correlation_id, rows: rows_of(&stored) },
+                        Ok(stored) => Msg::Trace {
+                            correlation_id,
+                            rows: rows_of(&stored),
+                        },
                         Err(e) => Msg::Status(format!("error: {e}")),
                     };
                     let _ = tx.send(msg);
@@ -240,7 +320,9 @@ fn run_effects(
             }
             Effect::CountTiers => {
                 tokio::spawn(async move {
-                    if let Some(since) = Timestamp::from_millis(Timestamp::now().millis() - window_ms) {
+                    if let Some(since) =
+                        Timestamp::from_millis(Timestamp::now().millis() - window_ms)
+                    {
                         if let Ok(c) = store.tier_counts(since).await {
                             let _ = tx.send(Msg::TierCounts(c));
                         }
@@ -252,7 +334,11 @@ fn run_effects(
                 let osc = format!("\u{1b}]52;c;{}\u{7}", base64_encode(text.as_bytes()));
                 let _ = terminal.backend_mut().write_all(osc.as_bytes());
                 let _ = terminal.backend_mut().flush();
-                let where_ = if saved { format!("; also saved to {}", clipboard_file.display()) } else { String::new() };
+                let where_ = if saved {
+                    format!("; also saved to {}", clipboard_file.display())
+                } else {
+                    String::new()
+                };
                 let _ = tx.send(Msg::Status(format!("copied {what} (OSC 52{where_})")));
             }
         }
@@ -265,10 +351,21 @@ fn base64_encode(bytes: &[u8]) -> String {
 }
 
 /// Newest-first scan of the search text, sending ranked hits as they accumulate.
-async fn search_scan(store: Arc<Store>, tx: UnboundedSender<Msg>, request: u64, query: String, filter: Filter) {
+async fn search_scan(
+    store: Arc<Store>,
+    tx: UnboundedSender<Msg>,
+    request: u64,
+    query: String,
+    filter: Filter,
+) {
     let matcher = Matcher::new(&query);
     if matcher.is_empty() {
-        let _ = tx.send(Msg::SearchHits { request, hits: vec![], scanned: 0, done: true });
+        let _ = tx.send(Msg::SearchHits {
+            request,
+            hits: vec![],
+            scanned: 0,
+            done: true,
+        });
         return;
     }
     let mut before = match store.head_seq().await {
@@ -293,7 +390,11 @@ async fn search_scan(store: Arc<Store>, tx: UnboundedSender<Msg>, request: u64, 
         scanned += chunk.len() as u64;
         let found: Vec<(u64, i64, String, Vec<usize>)> = chunk
             .into_iter()
-            .filter_map(|(seq, text)| matcher.score(&text).map(|(score, idx)| (seq, score, text, idx)))
+            .filter_map(|(seq, text)| {
+                matcher
+                    .score(&text)
+                    .map(|(score, idx)| (seq, score, text, idx))
+            })
             .collect();
         if !found.is_empty() {
             let seqs: Vec<u64> = found.iter().map(|f| f.0).collect();
@@ -304,7 +405,12 @@ async fn search_scan(store: Arc<Store>, tx: UnboundedSender<Msg>, request: u64, 
             for (seq, score, text, indices) in found {
                 if let Some(row) = rows.iter().find(|r| r.seq == seq) {
                     if matches(&filter, row) {
-                        hits.push(Hit { row: row.clone(), score, text, indices });
+                        hits.push(Hit {
+                            row: row.clone(),
+                            score,
+                            text,
+                            indices,
+                        });
                     }
                 }
             }
@@ -313,11 +419,25 @@ async fn search_scan(store: Arc<Store>, tx: UnboundedSender<Msg>, request: u64, 
             hits.truncate(MAX_HITS);
         }
         let done = hits.len() >= MAX_HITS;
-        if tx.send(Msg::SearchHits { request, hits: hits.clone(), scanned, done }).is_err() || done {
+        if tx
+            .send(Msg::SearchHits {
+                request,
+                hits: hits.clone(),
+                scanned,
+                done,
+            })
+            .is_err()
+            || done
+        {
             return;
         }
     }
-    let _ = tx.send(Msg::SearchHits { request, hits, scanned, done: true });
+    let _ = tx.send(Msg::SearchHits {
+        request,
+        hits,
+        scanned,
+        done: true,
+    });
 }
 
 async fn load_agents(store: &Store) -> Result<Vec<AgentSummary>, crate::store::StoreError> {
@@ -352,16 +472,32 @@ async fn load_agents(store: &Store) -> Result<Vec<AgentSummary>, crate::store::S
 /// Follows the head of the log and sends every new row (the update filters).
 async fn tail_loop(store: Arc<Store>, tx: UnboundedSender<Msg>) {
     let mut last = store.head_seq().await.unwrap_or(0);
-    let _ = tx.send(Msg::Appended { rows: vec![], head_seq: last });
+    let _ = tx.send(Msg::Appended {
+        rows: vec![],
+        head_seq: last,
+    });
     loop {
-        if store.wait_for_new(last, Duration::from_secs(1)).await.is_err() {
+        if store
+            .wait_for_new(last, Duration::from_secs(1))
+            .await
+            .is_err()
+        {
             tokio::time::sleep(Duration::from_secs(1)).await;
             continue;
         }
-        match store.rows(&Filter::default(), Page::oldest_first(last, 1000)).await {
+        match store
+            .rows(&Filter::default(), Page::oldest_first(last, 1000))
+            .await
+        {
             Ok(stored) if !stored.is_empty() => {
                 last = stored.last().map_or(last, |r| r.seq);
-                if tx.send(Msg::Appended { rows: rows_of(&stored), head_seq: last }).is_err() {
+                if tx
+                    .send(Msg::Appended {
+                        rows: rows_of(&stored),
+                        head_seq: last,
+                    })
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -375,7 +511,12 @@ async fn tail_loop(store: Arc<Store>, tx: UnboundedSender<Msg>) {
 }
 
 /// Verifies the whole ledger in the background, reporting progress to the header.
-async fn verify_loop(store: Arc<Store>, tx: UnboundedSender<Msg>, verifiers: Vec<NoteVerifier>, anchor: Option<String>) {
+async fn verify_loop(
+    store: Arc<Store>,
+    tx: UnboundedSender<Msg>,
+    verifiers: Vec<NoteVerifier>,
+    anchor: Option<String>,
+) {
     let total = store.head_seq().await.unwrap_or(0);
     if let Ok(Some(cp)) = store.latest_checkpoint().await {
         let _ = tx.send(Msg::CheckpointSize(cp.tree_size));
@@ -384,7 +525,10 @@ async fn verify_loop(store: Arc<Store>, tx: UnboundedSender<Msg>, verifiers: Vec
         let _ = tx.send(Msg::Ledger(LedgerStatus::Unknown("no verifier key".into())));
         return;
     }
-    let input = VerifyInput { anchor: anchor.as_deref(), verifiers: &verifiers };
+    let input = VerifyInput {
+        anchor: anchor.as_deref(),
+        verifiers: &verifiers,
+    };
     let mut done = 0u64;
     let progress_tx = tx.clone();
     let result = verify_store(&store, &input, |n| {

@@ -155,10 +155,16 @@ impl Key {
         let mut rest = s.trim();
         loop {
             let lower = rest.to_ascii_lowercase();
-            if let Some(r) = lower.strip_prefix("ctrl-").or_else(|| lower.strip_prefix("c-")) {
+            if let Some(r) = lower
+                .strip_prefix("ctrl-")
+                .or_else(|| lower.strip_prefix("c-"))
+            {
                 ctrl = true;
                 rest = &rest[rest.len() - r.len()..];
-            } else if let Some(r) = lower.strip_prefix("alt-").or_else(|| lower.strip_prefix("m-")) {
+            } else if let Some(r) = lower
+                .strip_prefix("alt-")
+                .or_else(|| lower.strip_prefix("m-"))
+            {
                 alt = true;
                 rest = &rest[rest.len() - r.len()..];
             } else {
@@ -265,7 +271,10 @@ impl Default for Keymap {
             ("a", Action::ViewAgents),
             ("tab", Action::NextView),
         ];
-        let bindings = pairs.iter().filter_map(|(k, a)| Key::parse(k).ok().map(|k| (k, *a))).collect();
+        let bindings = pairs
+            .iter()
+            .filter_map(|(k, a)| Key::parse(k).ok().map(|k| (k, *a)))
+            .collect();
         Keymap { bindings }
     }
 }
@@ -293,15 +302,23 @@ impl Keymap {
         let key = Key::from_event(e);
         self.bindings.get(&key).copied().or_else(|| {
             // Terminals report Shift-G as 'G' with SHIFT; match without the modifier.
-            let plain = Key { ctrl: key.ctrl, alt: key.alt, code: key.code };
+            let plain = Key {
+                ctrl: key.ctrl,
+                alt: key.alt,
+                code: key.code,
+            };
             self.bindings.get(&plain).copied()
         })
     }
 
     /// Every key bound to `action`, labelled.
     pub fn keys_for(&self, action: Action) -> Vec<String> {
-        let mut keys: Vec<String> =
-            self.bindings.iter().filter(|(_, a)| **a == action).map(|(k, _)| k.label()).collect();
+        let mut keys: Vec<String> = self
+            .bindings
+            .iter()
+            .filter(|(_, a)| **a == action)
+            .map(|(k, _)| k.label())
+            .collect();
         // Single characters (the vim-style keys) first, then named keys, stably.
         keys.sort_by_key(|k| (k.chars().count() > 1, k.clone()));
         keys
@@ -330,19 +347,26 @@ mod tests {
         let map = Keymap::with_overrides(&o).unwrap();
         let ctrl_y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::CONTROL);
         let y = KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE);
-        assert_eq!((map.action(&ctrl_y), map.action(&y)), (Some(Action::Copy), None));
+        assert_eq!(
+            (map.action(&ctrl_y), map.action(&y)),
+            (Some(Action::Copy), None)
+        );
     }
 
     #[test]
     fn an_unknown_action_is_a_clear_error() {
         let mut o = BTreeMap::new();
         o.insert("x".to_string(), "explode".to_string());
-        assert!(Keymap::with_overrides(&o).unwrap_err().contains("unknown action"));
+        assert!(Keymap::with_overrides(&o)
+            .unwrap_err()
+            .contains("unknown action"));
     }
 
     #[test]
     fn help_lists_every_bound_action_with_its_keys() {
         let help = Keymap::default().help();
-        assert!(help.iter().any(|(k, d)| k.contains('k') && k.contains('↑') && *d == "up one row"));
+        assert!(help
+            .iter()
+            .any(|(k, d)| k.contains('k') && k.contains('↑') && *d == "up one row"));
     }
 }

@@ -6,6 +6,7 @@
 pub mod app;
 pub mod command;
 pub mod driver;
+mod input;
 pub mod keymap;
 pub mod msg;
 pub mod search;

@@ -12,13 +12,29 @@ pub enum Msg {
     Resize(u16, u16),
     /// A page of the stream for request `request`, newest first. `replace` starts a new
     /// window (filter change); otherwise the rows are older than those already loaded.
-    Page { request: u64, rows: Vec<Row>, replace: bool, at_oldest: bool },
+    Page {
+        request: u64,
+        rows: Vec<Row>,
+        replace: bool,
+        at_oldest: bool,
+    },
     /// Rows sealed since the last tail poll, oldest first, unfiltered.
-    Appended { rows: Vec<Row>, head_seq: u64 },
+    Appended {
+        rows: Vec<Row>,
+        head_seq: u64,
+    },
     /// Search results so far for request `request`.
-    SearchHits { request: u64, hits: Vec<Hit>, scanned: u64, done: bool },
+    SearchHits {
+        request: u64,
+        hits: Vec<Hit>,
+        scanned: u64,
+        done: bool,
+    },
     /// Every event of one correlation id, oldest first.
-    Trace { correlation_id: String, rows: Vec<Row> },
+    Trace {
+        correlation_id: String,
+        rows: Vec<Row>,
+    },
     Agents(Vec<AgentSummary>),
     TierCounts([u64; 4]),
     Ledger(LedgerStatus),
@@ -30,13 +46,27 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Load a page of the stream: newest first, strictly older than `before`.
-    LoadPage { request: u64, filter: Filter, before: Option<u64>, replace: bool },
+    LoadPage {
+        request: u64,
+        filter: Filter,
+        before: Option<u64>,
+        replace: bool,
+    },
     /// Search (newest wins: a newer request cancels this one).
-    Search { request: u64, query: String, filter: Filter },
-    LoadTrace { correlation_id: String },
+    Search {
+        request: u64,
+        query: String,
+        filter: Filter,
+    },
+    LoadTrace {
+        correlation_id: String,
+    },
     LoadAgents,
     /// Copy text to the clipboard (OSC 52, with a file fallback).
-    Copy { text: String, what: String },
+    Copy {
+        text: String,
+        what: String,
+    },
     /// Recount tiers over the header's window.
     CountTiers,
 }

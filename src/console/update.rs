@@ -2,13 +2,15 @@
 //! effects. It never performs IO; the driver runs the effects and feeds the answers
 //! back as messages. Tests drive it with key events and no terminal or database.
 
-use super::app::{App, Hit, LedgerStatus, LineEdit, Overlay, Picker, PickerKind, Row, View, WINDOW_ROWS};
-use super::command::{self, Command};
+use super::app::{
+    App, LedgerStatus, LineEdit, Overlay, Picker, PickerKind, Row, View, WINDOW_ROWS,
+};
+use super::input;
 use super::keymap::Action;
 use super::msg::{Effect, Msg};
 use crate::event::{Tier, Timestamp};
 use crate::store::Filter;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 /// Effects to run when the console opens.
 pub fn init(app: &mut App) -> Vec<Effect> {
@@ -16,6 +18,21 @@ pub fn init(app: &mut App) -> Vec<Effect> {
 }
 
 pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
+    let effects = route(app, msg, now);
+    settle_scroll(app);
+    effects
+}
+
+/// Keeps the stream's first visible row such that the cursor stays on screen, with the
+/// same arithmetic the table is drawn with.
+fn settle_scroll(app: &mut App) {
+    let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
+    let height = super::views::list_rows(&super::views::layout(area, app), app);
+    let s = &mut app.stream;
+    s.offset = super::views::scroll_offset(s.selected, s.offset, height, s.rows.len());
+}
+
+fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     match msg {
         Msg::Key(key) => on_key(app, key, now),
         Msg::Mouse(m) => on_mouse(app, m),
@@ -23,7 +40,12 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             app.size = (w, h);
             vec![]
         }
-        Msg::Page { request, rows, replace, at_oldest } => {
+        Msg::Page {
+            request,
+            rows,
+            replace,
+            at_oldest,
+        } => {
             on_page(app, request, rows, replace, at_oldest);
             vec![]
         }
@@ -31,19 +53,32 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             on_appended(app, rows, head_seq);
             vec![]
         }
-        Msg::SearchHits { request, hits, scanned, done } => {
+        Msg::SearchHits {
+            request,
+            hits,
+            scanned,
+            done,
+        } => {
             if request == app.search.request {
                 app.search.hits = hits;
                 app.search.scanned = scanned;
                 app.search.scanning = !done;
-                app.search.selected = app.search.selected.min(app.search.hits.len().saturating_sub(1));
+                app.search.selected = app
+                    .search
+                    .selected
+                    .min(app.search.hits.len().saturating_sub(1));
             }
             vec![]
         }
-        Msg::Trace { correlation_id, rows } => {
+        Msg::Trace {
+            correlation_id,
+            rows,
+        } => {
             if correlation_id == app.trace.correlation_id {
                 let keep = app.selected_row().map(|r| r.seq);
-                app.trace.selected = keep.and_then(|s| rows.iter().position(|r| r.seq == s)).unwrap_or(0);
+                app.trace.selected = keep
+                    .and_then(|s| rows.iter().position(|r| r.seq == s))
+                    .unwrap_or(0);
                 app.trace.rows = rows;
                 app.trace.loading = false;
             }
@@ -52,7 +87,10 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         Msg::Agents(agents) => {
             app.agents.agents = agents;
             app.agents.loading = false;
-            app.agents.selected = app.agents.selected.min(app.agents.agents.len().saturating_sub(1));
+            app.agents.selected = app
+                .agents
+                .selected
+                .min(app.agents.agents.len().saturating_sub(1));
             vec![]
         }
         Msg::TierCounts(c) => {
@@ -74,13 +112,13 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     }
 }
 
-fn next_request(app: &mut App) -> u64 {
+pub(super) fn next_request(app: &mut App) -> u64 {
     app.next_request += 1;
     app.next_request
 }
 
 /// Starts a new stream window for the current filter (newest first).
-fn reload(app: &mut App) -> Effect {
+pub(super) fn reload(app: &mut App) -> Effect {
     let request = next_request(app);
     let s = &mut app.stream;
     s.request = request;
@@ -89,7 +127,12 @@ fn reload(app: &mut App) -> Effect {
     s.trimmed_newer = false;
     s.held.clear();
     s.arrived_while_frozen = 0;
-    Effect::LoadPage { request, filter: app.filter.clone(), before: None, replace: true }
+    Effect::LoadPage {
+        request,
+        filter: app.filter.clone(),
+        before: None,
+        replace: true,
+    }
 }
 
 fn load_older(app: &mut App) -> Vec<Effect> {
@@ -101,7 +144,12 @@ fn load_older(app: &mut App) -> Vec<Effect> {
     let request = next_request(app);
     app.stream.request = request;
     app.stream.loading = true;
-    vec![Effect::LoadPage { request, filter: app.filter.clone(), before, replace: false }]
+    vec![Effect::LoadPage {
+        request,
+        filter: app.filter.clone(),
+        before,
+        replace: false,
+    }]
 }
 
 fn on_page(app: &mut App, request: u64, rows: Vec<Row>, replace: bool, at_oldest: bool) {
@@ -133,13 +181,17 @@ fn on_page(app: &mut App, request: u64, rows: Vec<Row>, replace: bool, at_oldest
 /// Whether a row passes the filter (for live rows; pages are filtered by the store).
 pub fn matches(f: &Filter, row: &Row) -> bool {
     let e = &row.event;
-    let any = |list: &[String], v: Option<&str>| list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v));
+    let any = |list: &[String], v: Option<&str>| {
+        list.is_empty() || v.is_some_and(|v| list.iter().any(|x| x == v))
+    };
     (f.tiers.is_empty() || e.tier.is_some_and(|t| f.tiers.contains(&t)))
         && any(&f.reasons, e.reason_code.as_deref())
         && any(&f.agents, e.agent_id())
         && any(&f.kinds, Some(e.kind.as_str()))
         && any(&f.environments, e.environment())
-        && f.correlation_id.as_deref().is_none_or(|c| e.correlation_id() == Some(c))
+        && f.correlation_id
+            .as_deref()
+            .is_none_or(|c| e.correlation_id() == Some(c))
         && f.since.is_none_or(|t| e.time >= t)
         && f.until.is_none_or(|t| e.time < t)
 }
@@ -153,12 +205,18 @@ fn on_appended(app: &mut App, rows: Vec<Row>, head_seq: u64) {
     }
     if app.view == View::Trace {
         let id = app.trace.correlation_id.clone();
-        app.trace.rows.extend(rows.iter().filter(|r| r.event.correlation_id() == Some(id.as_str())).cloned());
+        app.trace.rows.extend(
+            rows.iter()
+                .filter(|r| r.event.correlation_id() == Some(id.as_str()))
+                .cloned(),
+        );
     }
     let s = &mut app.stream;
     let newest_loaded = s.rows.first().map_or(0, |r| r.seq);
-    let fresh: Vec<Row> =
-        rows.into_iter().filter(|r| r.seq > newest_loaded && matches(&app.filter, r)).collect();
+    let fresh: Vec<Row> = rows
+        .into_iter()
+        .filter(|r| r.seq > newest_loaded && matches(&app.filter, r))
+        .collect();
     if fresh.is_empty() {
         return;
     }
@@ -188,7 +246,7 @@ fn insert_newest(s: &mut super::app::StreamState, fresh: Vec<Row>) {
     }
 }
 
-fn toggle_freeze(app: &mut App, frozen: bool) -> Vec<Effect> {
+pub(super) fn toggle_freeze(app: &mut App, frozen: bool) -> Vec<Effect> {
     let s = &mut app.stream;
     if s.frozen == frozen {
         return vec![];
@@ -209,10 +267,10 @@ fn toggle_freeze(app: &mut App, frozen: bool) -> Vec<Effect> {
 fn on_key(app: &mut App, key: KeyEvent, now: Timestamp) -> Vec<Effect> {
     app.status = None;
     match app.overlay.take() {
-        Some(Overlay::Help { scroll }) => help_key(app, key, scroll),
-        Some(Overlay::Picker(kind, picker)) => picker_key(app, key, kind, picker),
-        Some(Overlay::Command(edit)) => command_key(app, key, edit, now),
-        Some(Overlay::Search) => search_key(app, key),
+        Some(Overlay::Help { scroll }) => input::help_key(app, key, scroll),
+        Some(Overlay::Picker(kind, picker)) => input::picker_key(app, key, kind, picker),
+        Some(Overlay::Command(edit)) => input::command_key(app, key, edit, now),
+        Some(Overlay::Search) => input::search_key(app, key),
         None => match app.keymap.action(&key) {
             Some(action) => act(app, action),
             None => vec![],
@@ -268,17 +326,47 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         Action::TierFilter => {
             let options = Tier::ALL
                 .iter()
-                .map(|t| (format!("{t}  {}", t.describe()), app.filter.tiers.contains(t)))
+                .map(|t| {
+                    (
+                        format!("{t}  {}", t.describe()),
+                        app.filter.tiers.contains(t),
+                    )
+                })
                 .collect();
-            app.overlay = Some(Overlay::Picker(PickerKind::Tier, Picker { title: "tiers".into(), options, cursor: 0 }));
+            app.overlay = Some(Overlay::Picker(
+                PickerKind::Tier,
+                Picker {
+                    title: "tiers".into(),
+                    options,
+                    cursor: 0,
+                },
+            ));
             vec![]
         }
         Action::ReasonFilter => {
             let mut codes = app.reason_codes.clone();
-            codes.extend(app.filter.reasons.iter().filter(|r| !app.reason_codes.contains(r)).cloned());
-            let options = codes.into_iter().map(|c| { let on = app.filter.reasons.contains(&c); (c, on) }).collect();
-            app.overlay =
-                Some(Overlay::Picker(PickerKind::Reason, Picker { title: "reason codes".into(), options, cursor: 0 }));
+            codes.extend(
+                app.filter
+                    .reasons
+                    .iter()
+                    .filter(|r| !app.reason_codes.contains(r))
+                    .cloned(),
+            );
+            let options = codes
+                .into_iter()
+                .map(|c| {
+                    let on = app.filter.reasons.contains(&c);
+                    (c, on)
+                })
+                .collect();
+            app.overlay = Some(Overlay::Picker(
+                PickerKind::Reason,
+                Picker {
+                    title: "reason codes".into(),
+                    options,
+                    cursor: 0,
+                },
+            ));
             vec![]
         }
         Action::Freeze => {
@@ -305,7 +393,10 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                     map.insert("hash".into(), row.hash.clone().into());
                 }
                 let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-                vec![Effect::Copy { text, what: format!("event seq {}", row.seq) }]
+                vec![Effect::Copy {
+                    text,
+                    what: format!("event seq {}", row.seq),
+                }]
             }
             None => vec![],
         },
@@ -335,7 +426,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
     }
 }
 
-fn show_agents(app: &mut App) -> Vec<Effect> {
+pub(super) fn show_agents(app: &mut App) -> Vec<Effect> {
     app.view = View::Agents;
     app.agents.loading = true;
     vec![Effect::LoadAgents]
@@ -362,7 +453,9 @@ fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
 fn open(app: &mut App) -> Vec<Effect> {
     match app.view {
         View::Agents => {
-            let Some(agent) = app.agents.agents.get(app.agents.selected) else { return vec![] };
+            let Some(agent) = app.agents.agents.get(app.agents.selected) else {
+                return vec![];
+            };
             app.filter.agents = vec![agent.id.clone()];
             app.view = View::Stream;
             vec![reload(app)]
@@ -371,7 +464,10 @@ fn open(app: &mut App) -> Vec<Effect> {
             app.detail = !app.detail;
             vec![]
         }
-        View::Stream => match app.selected_row().and_then(|r| r.event.correlation_id().map(str::to_string)) {
+        View::Stream => match app
+            .selected_row()
+            .and_then(|r| r.event.correlation_id().map(str::to_string))
+        {
             Some(id) => open_trace(app, id),
             None => {
                 app.detail = !app.detail;
@@ -384,249 +480,12 @@ fn open(app: &mut App) -> Vec<Effect> {
     }
 }
 
-fn open_trace(app: &mut App, correlation_id: String) -> Vec<Effect> {
+pub(super) fn open_trace(app: &mut App, correlation_id: String) -> Vec<Effect> {
     app.view = View::Trace;
     app.trace.correlation_id = correlation_id.clone();
     app.trace.rows.clear();
     app.trace.loading = true;
     vec![Effect::LoadTrace { correlation_id }]
-}
-
-fn help_key(app: &mut App, key: KeyEvent, scroll: u16) -> Vec<Effect> {
-    match app.keymap.action(&key) {
-        Some(Action::Help | Action::Back | Action::Quit) => {}
-        Some(Action::Down) => app.overlay = Some(Overlay::Help { scroll: scroll.saturating_add(1) }),
-        Some(Action::Up) => app.overlay = Some(Overlay::Help { scroll: scroll.saturating_sub(1) }),
-        _ => app.overlay = Some(Overlay::Help { scroll }),
-    }
-    vec![]
-}
-
-fn picker_key(app: &mut App, key: KeyEvent, kind: PickerKind, mut p: Picker) -> Vec<Effect> {
-    let len = p.options.len();
-    match key.code {
-        KeyCode::Esc => return vec![],
-        KeyCode::Enter => return apply_picker(app, kind, &p),
-        KeyCode::Up | KeyCode::Char('k') => p.cursor = p.cursor.saturating_sub(1),
-        KeyCode::Down | KeyCode::Char('j') => p.cursor = (p.cursor + 1).min(len.saturating_sub(1)),
-        KeyCode::Char(' ') | KeyCode::Char('x') => {
-            if let Some(o) = p.options.get_mut(p.cursor) {
-                o.1 = !o.1;
-            }
-        }
-        KeyCode::Char('a') => p.options.iter_mut().for_each(|o| o.1 = true),
-        KeyCode::Char('n') => p.options.iter_mut().for_each(|o| o.1 = false),
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return vec![],
-        _ => {}
-    }
-    app.overlay = Some(Overlay::Picker(kind, p));
-    vec![]
-}
-
-fn apply_picker(app: &mut App, kind: PickerKind, p: &Picker) -> Vec<Effect> {
-    let chosen = p.chosen();
-    match kind {
-        PickerKind::Tier => {
-            app.filter.tiers = chosen.iter().filter_map(|l| l.split_whitespace().next()?.parse().ok()).collect();
-        }
-        PickerKind::Reason => app.filter.reasons = chosen,
-    }
-    vec![reload(app)]
-}
-
-/// Applies an edit key to a line; returns false if the key is not an edit.
-fn edit_line(edit: &mut LineEdit, key: &KeyEvent) -> bool {
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('u') if ctrl => {
-            edit.text.clear();
-            edit.cursor = 0;
-        }
-        KeyCode::Char('w') if ctrl => {
-            let head = edit.text[..edit.cursor].trim_end();
-            let cut = head.rfind(char::is_whitespace).map_or(0, |i| i + 1);
-            edit.text.replace_range(cut..edit.cursor, "");
-            edit.cursor = cut;
-        }
-        KeyCode::Char(c) if !ctrl => {
-            edit.text.insert(edit.cursor, c);
-            edit.cursor += c.len_utf8();
-        }
-        KeyCode::Backspace => {
-            if let Some(c) = edit.text[..edit.cursor].chars().next_back() {
-                edit.cursor -= c.len_utf8();
-                edit.text.remove(edit.cursor);
-            }
-        }
-        KeyCode::Delete if edit.cursor < edit.text.len() => {
-            edit.text.remove(edit.cursor);
-        }
-        KeyCode::Left => {
-            if let Some(c) = edit.text[..edit.cursor].chars().next_back() {
-                edit.cursor -= c.len_utf8();
-            }
-        }
-        KeyCode::Right => {
-            if let Some(c) = edit.text[edit.cursor..].chars().next() {
-                edit.cursor += c.len_utf8();
-            }
-        }
-        KeyCode::Home => edit.cursor = 0,
-        KeyCode::End => edit.cursor = edit.text.len(),
-        _ => return false,
-    }
-    true
-}
-
-fn command_key(app: &mut App, key: KeyEvent, mut edit: LineEdit, now: Timestamp) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => return vec![],
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return vec![],
-        KeyCode::Enter => {
-            let line = edit.text.trim().to_string();
-            if !line.is_empty() && app.command_history.front() != Some(&line) {
-                app.command_history.push_front(line.clone());
-                app.command_history.truncate(100);
-            }
-            return match command::parse(&line, now) {
-                Ok(cmd) => run_command(app, cmd),
-                Err(e) => {
-                    app.status = Some(e);
-                    vec![]
-                }
-            };
-        }
-        KeyCode::Up | KeyCode::Down => {
-            let len = app.command_history.len();
-            let pos = match (key.code, app.history_pos) {
-                (KeyCode::Up, None) if len > 0 => Some(0),
-                (KeyCode::Up, Some(p)) => Some((p + 1).min(len.saturating_sub(1))),
-                (KeyCode::Down, Some(0)) | (KeyCode::Down, None) => None,
-                (KeyCode::Down, Some(p)) => Some(p - 1),
-                _ => None,
-            };
-            app.history_pos = pos;
-            edit.text = pos.and_then(|p| app.command_history.get(p).cloned()).unwrap_or_default();
-            edit.cursor = edit.text.len();
-        }
-        _ => {
-            edit_line(&mut edit, &key);
-        }
-    }
-    app.overlay = Some(Overlay::Command(edit));
-    vec![]
-}
-
-fn run_command(app: &mut App, cmd: Command) -> Vec<Effect> {
-    let f = &mut app.filter;
-    match cmd {
-        Command::Quit => {
-            app.quit = true;
-            return vec![];
-        }
-        Command::Help => {
-            app.overlay = Some(Overlay::Help { scroll: 0 });
-            return vec![];
-        }
-        Command::Agents(v) => f.agents = v,
-        Command::Kinds(v) => f.kinds = v,
-        Command::Environments(v) => f.environments = v,
-        Command::Reasons(v) => f.reasons = v,
-        Command::Tiers(v) => f.tiers = v,
-        Command::Since(t) => f.since = t,
-        Command::Until(t) => f.until = t,
-        Command::Trace(id) => return open_trace(app, id),
-        Command::Clear(None) => *f = Filter::default(),
-        Command::Clear(Some(what)) => match what.as_str() {
-            "agent" | "agents" => f.agents.clear(),
-            "kind" => f.kinds.clear(),
-            "env" | "environment" => f.environments.clear(),
-            "reason" => f.reasons.clear(),
-            "tier" | "tiers" => f.tiers.clear(),
-            "since" => f.since = None,
-            "until" => f.until = None,
-            other => {
-                app.status = Some(format!("cannot clear `{other}`: try agent, kind, env, reason, tier, since, until"));
-                return vec![];
-            }
-        },
-        Command::Stream => {
-            app.view = View::Stream;
-            return vec![];
-        }
-        Command::AgentsView => return show_agents(app),
-        Command::Freeze(on) => return toggle_freeze(app, on),
-    }
-    app.view = View::Stream;
-    vec![reload(app)]
-}
-
-fn search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    match key.code {
-        KeyCode::Esc => return vec![],
-        KeyCode::Char('c') if key.modifiers.contains(KeyModifiers::CONTROL) => return vec![],
-        KeyCode::Up => app.search.selected = app.search.selected.saturating_sub(1),
-        KeyCode::Down => {
-            app.search.selected = (app.search.selected + 1).min(app.search.hits.len().saturating_sub(1))
-        }
-        KeyCode::Enter => {
-            let Some(hit) = app.search.hits.get(app.search.selected).cloned() else {
-                app.overlay = Some(Overlay::Search);
-                return vec![];
-            };
-            return reveal(app, hit);
-        }
-        _ => {
-            let mut edit = std::mem::take(&mut app.search.input);
-            let changed = edit_line(&mut edit, &key);
-            app.search.input = edit;
-            app.overlay = Some(Overlay::Search);
-            if changed {
-                return vec![start_search(app)];
-            }
-            return vec![];
-        }
-    }
-    app.overlay = Some(Overlay::Search);
-    vec![]
-}
-
-fn start_search(app: &mut App) -> Effect {
-    let request = next_request(app);
-    app.search.request = request;
-    app.search.scanning = !app.search.input.text.trim().is_empty();
-    app.search.scanned = 0;
-    app.search.selected = 0;
-    if !app.search.scanning {
-        app.search.hits.clear();
-    }
-    Effect::Search { request, query: app.search.input.text.clone(), filter: app.filter.clone() }
-}
-
-/// Enter on a search hit: its trace when it has a correlation id, else its detail.
-fn reveal(app: &mut App, hit: Hit) -> Vec<Effect> {
-    match hit.row.event.correlation_id().map(str::to_string) {
-        Some(id) => {
-            app.trace.selected = 0;
-            let effects = open_trace(app, id);
-            app.trace.rows = vec![hit.row];
-            app.detail = true;
-            effects
-        }
-        None => {
-            app.view = View::Stream;
-            app.detail = true;
-            match app.stream.rows.iter().position(|r| r.seq == hit.row.seq) {
-                Some(i) => app.stream.selected = i,
-                None => {
-                    app.stream.rows.insert(0, hit.row);
-                    app.stream.selected = 0;
-                    app.stream.frozen = true;
-                }
-            }
-            vec![]
-        }
-    }
 }
 
 fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
@@ -655,7 +514,14 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
 /// Marks the ledger state after a verification pass (used by tests and the driver).
 pub fn ledger_from_report(report: &crate::ledger::verify::Report) -> LedgerStatus {
     match report.verdicts.first() {
-        None => LedgerStatus::Verified { head: report.head_seq, signed: report.signed_size },
-        Some(v) => LedgerStatus::Broken { seq: v.first_seq(), class: v.class().to_string(), verdicts: report.verdicts.len() },
+        None => LedgerStatus::Verified {
+            head: report.head_seq,
+            signed: report.signed_size,
+        },
+        Some(v) => LedgerStatus::Broken {
+            seq: v.first_seq(),
+            class: v.class().to_string(),
+            verdicts: report.verdicts.len(),
+        },
     }
 }

@@ -14,29 +14,58 @@ fn now() -> Timestamp {
 }
 
 fn row(seq: u64, tier: &str, correlation: Option<&str>) -> Row {
-    let ctx = correlation.map(|c| format!(r#","context":{{"correlation_id":"{c}"}}"#)).unwrap_or_default();
+    let ctx = correlation
+        .map(|c| format!(r#","context":{{"correlation_id":"{c}"}}"#))
+        .unwrap_or_default();
     let line = format!(
         r#"{{"event_id":"e{seq}","time":"2026-11-23T11:00:00Z","kind":"ai.action","tier":"{tier}","agent":{{"id":"bot"}}{ctx}}}"#
     );
     let event = parse_line(line.as_bytes()).unwrap();
-    Row { seq, hash: format!("{seq:064x}"), recorded_at: None, event, missing: vec![] }
+    Row {
+        seq,
+        hash: format!("{seq:064x}"),
+        recorded_at: None,
+        event,
+        missing: vec![],
+    }
 }
 
 fn app_with_rows(n: u64) -> App {
-    let mut app = App::new("sqlite:test".into(), "ana".into(), Keymap::default(), vec!["data_export".into()]);
+    let mut app = App::new(
+        "sqlite:test".into(),
+        "ana".into(),
+        Keymap::default(),
+        vec!["data_export".into()],
+    );
     app.size = (120, 40);
     let effects = init(&mut app);
     let request = match &effects[0] {
         Effect::LoadPage { request, .. } => *request,
         other => panic!("{other:?}"),
     };
-    let rows = (1..=n).rev().map(|s| row(s, if s % 4 == 0 { "T3" } else { "T1" }, Some("c-1"))).collect();
-    update(&mut app, Msg::Page { request, rows, replace: true, at_oldest: false }, now());
+    let rows = (1..=n)
+        .rev()
+        .map(|s| row(s, if s % 4 == 0 { "T3" } else { "T1" }, Some("c-1")))
+        .collect();
+    update(
+        &mut app,
+        Msg::Page {
+            request,
+            rows,
+            replace: true,
+            at_oldest: false,
+        },
+        now(),
+    );
     app
 }
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)), now())
+    update(
+        app,
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        now(),
+    )
 }
 
 fn keys(app: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
@@ -44,20 +73,37 @@ fn keys(app: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
 }
 
 fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
-    text.chars().flat_map(|c| key(app, KeyCode::Char(c))).collect()
+    text.chars()
+        .flat_map(|c| key(app, KeyCode::Char(c)))
+        .collect()
 }
 
 #[test]
 fn the_tier_picker_applies_a_filter_that_runs_in_the_store() {
     let mut app = app_with_rows(10);
-    let effects = keys(&mut app, &[KeyCode::Char('t'), KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char(' '), KeyCode::Enter]);
-    assert!(matches!(&effects[..], [Effect::LoadPage { filter, replace: true, before: None, .. }] if filter.tiers == vec![Tier::T3]));
+    let effects = keys(
+        &mut app,
+        &[
+            KeyCode::Char('t'),
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::Char(' '),
+            KeyCode::Enter,
+        ],
+    );
+    assert!(
+        matches!(&effects[..], [Effect::LoadPage { filter, replace: true, before: None, .. }] if filter.tiers == vec![Tier::T3])
+    );
 }
 
 #[test]
 fn escape_cancels_the_picker_without_filtering() {
     let mut app = app_with_rows(10);
-    let effects = keys(&mut app, &[KeyCode::Char('t'), KeyCode::Char(' '), KeyCode::Esc]);
+    let effects = keys(
+        &mut app,
+        &[KeyCode::Char('t'), KeyCode::Char(' '), KeyCode::Esc],
+    );
     assert!(effects.is_empty() && app.filter.tiers.is_empty() && app.overlay.is_none());
 }
 
@@ -69,18 +115,41 @@ fn an_answer_to_a_replaced_request_is_ignored() {
     type_text(&mut app, ":");
     type_text(&mut app, "agent bot");
     key(&mut app, KeyCode::Enter);
-    update(&mut app, Msg::Page { request: stale, rows: vec![row(99, "T0", None)], replace: true, at_oldest: true }, now());
+    update(
+        &mut app,
+        Msg::Page {
+            request: stale,
+            rows: vec![row(99, "T0", None)],
+            replace: true,
+            at_oldest: true,
+        },
+        now(),
+    );
     assert_eq!(app.stream.rows.len(), 10);
 }
 
 #[test]
 fn freezing_counts_new_events_and_keeps_the_cursor_still() {
     let mut app = app_with_rows(10);
-    keys(&mut app, &[KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('f')]);
+    keys(
+        &mut app,
+        &[KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('f')],
+    );
     let selected_seq = app.stream.rows[app.stream.selected].seq;
-    update(&mut app, Msg::Appended { rows: vec![row(11, "T1", None), row(12, "T2", None)], head_seq: 12 }, now());
+    update(
+        &mut app,
+        Msg::Appended {
+            rows: vec![row(11, "T1", None), row(12, "T2", None)],
+            head_seq: 12,
+        },
+        now(),
+    );
     assert_eq!(
-        (app.stream.arrived_while_frozen, app.stream.rows[app.stream.selected].seq, app.stream.rows.len()),
+        (
+            app.stream.arrived_while_frozen,
+            app.stream.rows[app.stream.selected].seq,
+            app.stream.rows.len()
+        ),
         (2, selected_seq, 10)
     );
 }
@@ -89,28 +158,77 @@ fn freezing_counts_new_events_and_keeps_the_cursor_still() {
 fn unfreezing_inserts_what_arrived_meanwhile() {
     let mut app = app_with_rows(10);
     key(&mut app, KeyCode::Char('f'));
-    update(&mut app, Msg::Appended { rows: vec![row(11, "T1", None)], head_seq: 11 }, now());
+    update(
+        &mut app,
+        Msg::Appended {
+            rows: vec![row(11, "T1", None)],
+            head_seq: 11,
+        },
+        now(),
+    );
     key(&mut app, KeyCode::Char('f'));
-    assert_eq!((app.stream.rows[0].seq, app.stream.arrived_while_frozen), (11, 0));
+    assert_eq!(
+        (app.stream.rows[0].seq, app.stream.arrived_while_frozen),
+        (11, 0)
+    );
 }
 
 #[test]
 fn live_rows_keep_a_moved_cursor_on_its_row() {
     let mut app = app_with_rows(10);
-    keys(&mut app, &[KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('j')]);
+    keys(
+        &mut app,
+        &[KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('j')],
+    );
     let seq = app.stream.rows[app.stream.selected].seq;
-    update(&mut app, Msg::Appended { rows: vec![row(11, "T1", None), row(12, "T1", None)], head_seq: 12 }, now());
+    update(
+        &mut app,
+        Msg::Appended {
+            rows: vec![row(11, "T1", None), row(12, "T1", None)],
+            head_seq: 12,
+        },
+        now(),
+    );
     assert_eq!(app.stream.rows[app.stream.selected].seq, seq);
 }
 
 #[test]
 fn live_rows_outside_the_filter_are_not_inserted() {
     let mut app = app_with_rows(10);
-    keys(&mut app, &[KeyCode::Char('t'), KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char('j'), KeyCode::Char(' '), KeyCode::Enter]);
+    keys(
+        &mut app,
+        &[
+            KeyCode::Char('t'),
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::Char('j'),
+            KeyCode::Char(' '),
+            KeyCode::Enter,
+        ],
+    );
     let request = app.stream.request;
-    update(&mut app, Msg::Page { request, rows: vec![row(8, "T3", None)], replace: true, at_oldest: true }, now());
-    update(&mut app, Msg::Appended { rows: vec![row(11, "T1", None), row(12, "T3", None)], head_seq: 12 }, now());
-    assert_eq!(app.stream.rows.iter().map(|r| r.seq).collect::<Vec<_>>(), vec![12, 8]);
+    update(
+        &mut app,
+        Msg::Page {
+            request,
+            rows: vec![row(8, "T3", None)],
+            replace: true,
+            at_oldest: true,
+        },
+        now(),
+    );
+    update(
+        &mut app,
+        Msg::Appended {
+            rows: vec![row(11, "T1", None), row(12, "T3", None)],
+            head_seq: 12,
+        },
+        now(),
+    );
+    assert_eq!(
+        app.stream.rows.iter().map(|r| r.seq).collect::<Vec<_>>(),
+        vec![12, 8]
+    );
 }
 
 #[test]
@@ -120,7 +238,10 @@ fn since_on_the_command_line_filters_by_time() {
     let effects = key(&mut app, KeyCode::Enter);
     let since = app.filter.since.map(|t| t.to_rfc3339());
     assert_eq!(since.as_deref(), Some("2026-11-23T10:00:00.000Z"));
-    assert!(matches!(&effects[..], [Effect::LoadPage { replace: true, .. }]));
+    assert!(matches!(
+        &effects[..],
+        [Effect::LoadPage { replace: true, .. }]
+    ));
 }
 
 #[test]
@@ -147,10 +268,30 @@ fn every_search_keystroke_is_a_newer_request_and_older_answers_lose() {
     let mut app = app_with_rows(3);
     key(&mut app, KeyCode::Char('/'));
     let effects = type_text(&mut app, "ex");
-    let ids: Vec<u64> = effects.iter().map(|e| match e { Effect::Search { request, .. } => *request, _ => 0 }).collect();
+    let ids: Vec<u64> = effects
+        .iter()
+        .map(|e| match e {
+            Effect::Search { request, .. } => *request,
+            _ => 0,
+        })
+        .collect();
     assert!(ids.len() == 2 && ids[1] > ids[0]);
-    let old_hit = Hit { row: row(1, "T1", None), score: 1, text: "x".into(), indices: vec![] };
-    update(&mut app, Msg::SearchHits { request: ids[0], hits: vec![old_hit], scanned: 1, done: true }, now());
+    let old_hit = Hit {
+        row: row(1, "T1", None),
+        score: 1,
+        text: "x".into(),
+        indices: vec![],
+    };
+    update(
+        &mut app,
+        Msg::SearchHits {
+            request: ids[0],
+            hits: vec![old_hit],
+            scanned: 1,
+            done: true,
+        },
+        now(),
+    );
     assert!(app.search.hits.is_empty());
 }
 
@@ -159,13 +300,21 @@ fn enter_on_an_event_with_a_correlation_id_opens_its_trace() {
     let mut app = app_with_rows(3);
     let effects = key(&mut app, KeyCode::Enter);
     assert_eq!(app.view, View::Trace);
-    assert_eq!(effects, vec![Effect::LoadTrace { correlation_id: "c-1".into() }]);
+    assert_eq!(
+        effects,
+        vec![Effect::LoadTrace {
+            correlation_id: "c-1".into()
+        }]
+    );
 }
 
 #[test]
 fn escape_closes_the_detail_then_returns_to_the_stream() {
     let mut app = app_with_rows(3);
-    keys(&mut app, &[KeyCode::Enter, KeyCode::Char('d'), KeyCode::Esc]);
+    keys(
+        &mut app,
+        &[KeyCode::Enter, KeyCode::Char('d'), KeyCode::Esc],
+    );
     assert!(!app.detail && app.view == View::Trace);
     key(&mut app, KeyCode::Esc);
     assert_eq!(app.view, View::Stream);
@@ -175,14 +324,23 @@ fn escape_closes_the_detail_then_returns_to_the_stream() {
 fn scrolling_near_the_end_loads_the_next_older_page() {
     let mut app = app_with_rows(60);
     let effects = key(&mut app, KeyCode::PageDown);
-    assert!(matches!(&effects[..], [Effect::LoadPage { before: Some(1), replace: false, .. }]));
+    assert!(matches!(
+        &effects[..],
+        [Effect::LoadPage {
+            before: Some(1),
+            replace: false,
+            ..
+        }]
+    ));
 }
 
 #[test]
 fn copy_puts_the_selected_event_as_json_on_the_clipboard() {
     let mut app = app_with_rows(3);
     let effects = key(&mut app, KeyCode::Char('y'));
-    assert!(matches!(&effects[..], [Effect::Copy { text, .. }] if text.contains("\"event_id\": \"e3\"")));
+    assert!(
+        matches!(&effects[..], [Effect::Copy { text, .. }] if text.contains("\"event_id\": \"e3\""))
+    );
 }
 
 #[test]
@@ -190,7 +348,11 @@ fn q_and_ctrl_c_quit() {
     let mut a = app_with_rows(1);
     key(&mut a, KeyCode::Char('q'));
     let mut b = app_with_rows(1);
-    update(&mut b, Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)), now());
+    update(
+        &mut b,
+        Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)),
+        now(),
+    );
     assert!(a.quit && b.quit);
 }
 
@@ -200,10 +362,20 @@ fn the_agents_view_loads_and_enter_filters_the_stream_to_that_agent() {
     let effects = key(&mut app, KeyCode::Char('3'));
     assert_eq!(effects, vec![Effect::LoadAgents]);
     let agent = super::app::AgentSummary {
-        id: "bot".into(), name: None, version: None, model: None, last_seq: 3, last_time: None,
-        last_action: None, by_tier: [0, 2, 0, 1], events: 3, failures: 0,
+        id: "bot".into(),
+        name: None,
+        version: None,
+        model: None,
+        last_seq: 3,
+        last_time: None,
+        last_action: None,
+        by_tier: [0, 2, 0, 1],
+        events: 3,
+        failures: 0,
     };
     update(&mut app, Msg::Agents(vec![agent]), now());
     let effects = key(&mut app, KeyCode::Enter);
-    assert!(matches!(&effects[..], [Effect::LoadPage { filter, .. }] if filter.agents == vec!["bot".to_string()]));
+    assert!(
+        matches!(&effects[..], [Effect::LoadPage { filter, .. }] if filter.agents == vec!["bot".to_string()])
+    );
 }

@@ -332,12 +332,34 @@ mod schema_tests {
     fn the_shipped_schema_lists_every_top_level_field() {
         let text = include_str!("../../assets/custody.event.v1.schema.json");
         let schema: serde_json::Value = serde_json::from_str(text).unwrap();
-        let mut in_schema: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut in_schema: Vec<&str> = schema["properties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
         in_schema.sort();
         let mut in_types = vec![
-            "event_id", "time", "kind", "trigger", "actor", "agent", "model", "prompt", "ai_output", "action",
-            "reason_code", "tier", "risk_score", "policy", "approval", "context", "outcome", "reversibility",
-            "justification", "exercise",
+            "event_id",
+            "time",
+            "kind",
+            "trigger",
+            "actor",
+            "agent",
+            "model",
+            "prompt",
+            "ai_output",
+            "action",
+            "reason_code",
+            "tier",
+            "risk_score",
+            "policy",
+            "approval",
+            "context",
+            "outcome",
+            "reversibility",
+            "justification",
+            "exercise",
         ];
         in_types.sort();
         assert_eq!(in_schema, in_types);

@@ -117,7 +117,10 @@ impl Verdict {
 
     /// Whether the verdict is about checkpoints rather than the records themselves.
     pub fn is_checkpoint_level(&self) -> bool {
-        !matches!(self, Verdict::ModifiedRecord { .. } | Verdict::BrokenChain { .. } | Verdict::Gap { .. })
+        !matches!(
+            self,
+            Verdict::ModifiedRecord { .. } | Verdict::BrokenChain { .. } | Verdict::Gap { .. }
+        )
     }
 
     /// A short stable name for scripts and tests.
@@ -575,7 +578,9 @@ impl ChainChecker {
         }
         self.report.root = (size > 0).then(|| self.frontier.root());
         self.narrow_forks();
-        self.report.verdicts.sort_by_key(|v| (v.first_seq(), v.is_checkpoint_level()));
+        self.report
+            .verdicts
+            .sort_by_key(|v| (v.first_seq(), v.is_checkpoint_level()));
         self.report
     }
 
@@ -591,8 +596,18 @@ impl ChainChecker {
             .map(Verdict::first_seq)
             .collect();
         for v in &mut self.report.verdicts {
-            if let Verdict::Fork { first_seq, checkpoint_size, .. } = v {
-                if let Some(s) = record_seqs.iter().copied().filter(|s| *s >= *first_seq && *s <= *checkpoint_size).min() {
+            if let Verdict::Fork {
+                first_seq,
+                checkpoint_size,
+                ..
+            } = v
+            {
+                if let Some(s) = record_seqs
+                    .iter()
+                    .copied()
+                    .filter(|s| *s >= *first_seq && *s <= *checkpoint_size)
+                    .min()
+                {
                     *first_seq = s;
                 }
             }

@@ -153,7 +153,8 @@ impl PgStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(query_err("inserting sealed records"))?;
-            let mut qb: QueryBuilder<Postgres> = QueryBuilder::new("INSERT INTO search_text (seq, text) ");
+            let mut qb: QueryBuilder<Postgres> =
+                QueryBuilder::new("INSERT INTO search_text (seq, text) ");
             qb.push_values(chunk, |mut b, (_, r)| {
                 b.push_bind(r.seq as i64).push_bind(search_text(&r.event));
             });

@@ -141,7 +141,10 @@ pub fn select_rows(style: Placeholder, filter: &Filter, page: Page) -> Sql {
 
 /// `SELECT` of the rows with these seqs, in seq order.
 pub fn select_by_seq(style: Placeholder, seqs: &[u64]) -> Sql {
-    let mut sql = Sql::new(style, &format!("SELECT {ROW_COLUMNS} FROM events WHERE seq IN ("));
+    let mut sql = Sql::new(
+        style,
+        &format!("SELECT {ROW_COLUMNS} FROM events WHERE seq IN ("),
+    );
     for (i, seq) in seqs.iter().enumerate() {
         if i > 0 {
             sql.push(", ");

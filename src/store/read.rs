@@ -35,7 +35,8 @@ impl Store {
     /// Events per tier with an event time at or after `since`.
     pub async fn tier_counts(&self, since: Timestamp) -> Result<[u64; 4], StoreError> {
         let mut sql = Sql::new(self.placeholder(), TIER_COUNTS);
-        sql.bind(Bind::Text(since.to_rfc3339())).push(" GROUP BY tier");
+        sql.bind(Bind::Text(since.to_rfc3339()))
+            .push(" GROUP BY tier");
         let rows: Vec<(Option<String>, i64)> = match self {
             Store::Sqlite(s) => bind_sqlite(sqlx::query_as(&sql.text), &sql.binds)
                 .fetch_all(&s.pool)
@@ -48,7 +49,10 @@ impl Store {
         };
         let mut counts = [0u64; 4];
         for (tier, n) in rows {
-            if let Some(i) = tier.and_then(|t| t.parse::<crate::event::Tier>().ok()).map(|t| t as usize) {
+            if let Some(i) = tier
+                .and_then(|t| t.parse::<crate::event::Tier>().ok())
+                .map(|t| t as usize)
+            {
                 counts[i] = n as u64;
             }
         }
@@ -65,36 +69,48 @@ impl Store {
         .map_err(query_err("summarising agents"))?;
         Ok(rows
             .into_iter()
-            .map(|(agent_id, events, failures, t0, t1, t2, t3, last)| AgentTotals {
-                agent_id,
-                events: events as u64,
-                failures: failures as u64,
-                by_tier: [t0 as u64, t1 as u64, t2 as u64, t3 as u64],
-                last_seq: last as u64,
-            })
+            .map(
+                |(agent_id, events, failures, t0, t1, t2, t3, last)| AgentTotals {
+                    agent_id,
+                    events: events as u64,
+                    failures: failures as u64,
+                    by_tier: [t0 as u64, t1 as u64, t2 as u64, t3 as u64],
+                    last_seq: last as u64,
+                },
+            )
             .collect())
     }
 
     /// Up to `limit` (seq, search text) pairs strictly below `before`, newest first.
-    pub async fn search_chunk(&self, before: u64, limit: u32) -> Result<Vec<(u64, String)>, StoreError> {
-        let rows: Vec<(i64, String)> = match self {
-            Store::Sqlite(s) => {
-                sqlx::query_as("SELECT seq, text FROM search_text WHERE seq < ? ORDER BY seq DESC LIMIT ?")
+    pub async fn search_chunk(
+        &self,
+        before: u64,
+        limit: u32,
+    ) -> Result<Vec<(u64, String)>, StoreError> {
+        let rows: Vec<(i64, String)> =
+            match self {
+                Store::Sqlite(s) => {
+                    sqlx::query_as(
+                        "SELECT seq, text FROM search_text WHERE seq < ? ORDER BY seq DESC LIMIT ?",
+                    )
                     .bind(before as i64)
                     .bind(i64::from(limit))
                     .fetch_all(&s.pool)
                     .await
+                }
+                Store::Postgres(s) => sqlx::query_as(
+                    "SELECT seq, text FROM search_text WHERE seq < $1 ORDER BY seq DESC LIMIT $2",
+                )
+                .bind(before as i64)
+                .bind(i64::from(limit))
+                .fetch_all(&s.pool)
+                .await,
             }
-            Store::Postgres(s) => {
-                sqlx::query_as("SELECT seq, text FROM search_text WHERE seq < $1 ORDER BY seq DESC LIMIT $2")
-                    .bind(before as i64)
-                    .bind(i64::from(limit))
-                    .fetch_all(&s.pool)
-                    .await
-            }
-        }
-        .map_err(query_err("scanning search text"))?;
-        Ok(rows.into_iter().map(|(seq, text)| (seq as u64, text)).collect())
+            .map_err(query_err("scanning search text"))?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, text)| (seq as u64, text))
+            .collect())
     }
 
     /// The rows with these seqs (in seq order).
@@ -109,14 +125,18 @@ impl Store {
                     .fetch_all(&s.pool)
                     .await
                     .map_err(query_err("reading records"))?;
-                rows.iter().map(|r| stored_row(r).map_err(query_err("decoding a record row"))).collect()
+                rows.iter()
+                    .map(|r| stored_row(r).map_err(query_err("decoding a record row")))
+                    .collect()
             }
             Store::Postgres(s) => {
                 let rows = bind_pg(sqlx::query(&sql.text), &sql.binds)
                     .fetch_all(&s.pool)
                     .await
                     .map_err(query_err("reading records"))?;
-                rows.iter().map(|r| stored_row(r).map_err(query_err("decoding a record row"))).collect()
+                rows.iter()
+                    .map(|r| stored_row(r).map_err(query_err("decoding a record row")))
+                    .collect()
             }
         }
     }
@@ -153,7 +173,9 @@ trait PgBind<'q> {
     fn bind_int(self, i: i64) -> Self;
 }
 
-impl<'q> SqliteBind<'q> for sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+impl<'q> SqliteBind<'q>
+    for sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>
+{
     fn bind_text(self, s: &'q str) -> Self {
         self.bind(s)
     }
@@ -162,7 +184,9 @@ impl<'q> SqliteBind<'q> for sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::S
     }
 }
 
-impl<'q, O> SqliteBind<'q> for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+impl<'q, O> SqliteBind<'q>
+    for sqlx::query::QueryAs<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>
+{
     fn bind_text(self, s: &'q str) -> Self {
         self.bind(s)
     }
@@ -180,7 +204,9 @@ impl<'q> PgBind<'q> for sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::P
     }
 }
 
-impl<'q, O> PgBind<'q> for sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+impl<'q, O> PgBind<'q>
+    for sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>
+{
     fn bind_text(self, s: &'q str) -> Self {
         self.bind(s)
     }

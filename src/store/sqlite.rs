@@ -152,7 +152,8 @@ impl SqliteStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(query_err("inserting sealed records"))?;
-            let mut qb: QueryBuilder<Sqlite> = QueryBuilder::new("INSERT INTO search_text (seq, text) ");
+            let mut qb: QueryBuilder<Sqlite> =
+                QueryBuilder::new("INSERT INTO search_text (seq, text) ");
             qb.push_values(chunk, |mut b, (_, r)| {
                 b.push_bind(r.seq as i64).push_bind(search_text(&r.event));
             });

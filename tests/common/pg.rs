@@ -28,13 +28,22 @@ pub fn fresh_database(name: &str) -> String {
     // A thread of its own, so this also works from inside a #[tokio::test] runtime.
     let db_for_thread = db.clone();
     std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
         rt.block_on(async {
             use sqlx::Connection;
             let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap();
             let db = db_for_thread;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {db}")).execute(&mut conn).await.unwrap();
-            sqlx::query(&format!("CREATE DATABASE {db}")).execute(&mut conn).await.unwrap();
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {db}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
+            sqlx::query(&format!("CREATE DATABASE {db}"))
+                .execute(&mut conn)
+                .await
+                .unwrap();
         })
     })
     .join()
