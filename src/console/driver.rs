@@ -288,6 +288,9 @@ fn run_effects(
                 query,
                 filter,
             } => {
+                if crate::timing::enabled() {
+                    crate::timing::mark(&format!("search start request={request}"));
+                }
                 if let Some(previous) = search.take() {
                     previous.abort(); // newest wins
                 }
