@@ -22,9 +22,9 @@ pub struct Row {
 impl Row {
     pub fn from_stored(row: &StoredRow) -> Option<Row> {
         let event = event_from_record(&row.record).ok()?;
-        let recorded_at = serde_json::from_str::<serde_json::Value>(&row.record)
+        let recorded_at = serde_json::from_str::<SealTime>(&row.record)
             .ok()
-            .and_then(|v| v.get("recorded_at")?.as_str()?.parse().ok());
+            .and_then(|s| s.recorded_at);
         let missing = missing_fields(&event);
         Some(Row {
             seq: row.seq,
@@ -34,6 +34,12 @@ impl Row {
             missing,
         })
     }
+}
+
+/// A record's seal time, read without building the whole document.
+#[derive(serde::Deserialize)]
+struct SealTime {
+    recorded_at: Option<Timestamp>,
 }
 
 /// The main views, switched with number keys or commands.

@@ -10,9 +10,10 @@ use super::theme::Theme;
 use super::update::{init, ledger_from_report, matches, update};
 use super::views;
 use crate::event::Timestamp;
-use crate::ledger::note::NoteVerifier;
-use crate::store::{Filter, Page, Store};
-use crate::verify::{verify_store, VerifyInput};
+use crate::ledger::note::{split_notes, NoteVerifier};
+use crate::ledger::verify::{inspect, ChainChecker, CheckpointSource, Report};
+use crate::store::{Filter, Page, Store, StoreError};
+use crate::verify::VerifyInput;
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent};
 use crossterm::terminal::{self, EnterAlternateScreen, LeaveAlternateScreen};
 use crossterm::{execute, queue};
@@ -20,14 +21,28 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use std::io::{Stdout, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
-/// Hits kept for display; the scan stops once this many are found.
+/// Hits kept for display; the scan stops once this many are found (and ranked over at
+/// least `RANK_WINDOW` lines).
 const MAX_HITS: usize = 200;
-const SEARCH_CHUNK: u32 = 20_000;
+/// The newest lines every search ranks over before it may stop, however early it has
+/// found `MAX_HITS`.
+const RANK_WINDOW: u64 = 20_000;
+/// Search lines read per chunk: the first chunk is small so the first results are on
+/// screen quickly (as a partial answer); later chunks grow to amortise the per-query cost.
+const SEARCH_FIRST_CHUNK: u32 = 2_000;
+const SEARCH_MAX_CHUNK: u32 = 32_000;
+/// Rows per page of the console's background verification: small, so the check holds
+/// little memory beside the operator's work (the `custody verify` command uses more).
+const VERIFY_PAGE: u32 = 256;
+/// Background verification pauses this long after each key press or click.
+const QUIET_AFTER_INPUT_MS: u64 = 300;
 
 pub struct ConsoleOptions {
     pub store: Store,
@@ -38,6 +53,76 @@ pub struct ConsoleOptions {
     /// Where `y` also saves the copied JSON, for terminals without OSC 52.
     pub clipboard_file: PathBuf,
     pub log_file: PathBuf,
+}
+
+/// Whether the operator is at work: store requests they are waiting for (pages,
+/// searches, traces, agents) and their last key or click. Background verification holds
+/// off while any request is in flight and for a moment after input, so on a small
+/// machine it does not compete with the operator for the cores or the store.
+#[derive(Clone)]
+struct Foreground(Arc<ForegroundState>);
+
+struct ForegroundState {
+    started: std::time::Instant,
+    in_flight: AtomicUsize,
+    /// Milliseconds after `started` of the last input.
+    last_input_ms: AtomicU64,
+}
+
+/// One foreground request in flight; dropping it (also when its task is aborted) ends it.
+struct Busy(Foreground);
+
+impl Foreground {
+    fn new() -> Self {
+        Foreground(Arc::new(ForegroundState {
+            started: std::time::Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            last_input_ms: AtomicU64::new(0),
+        }))
+    }
+
+    fn busy(&self) -> Busy {
+        self.0.in_flight.fetch_add(1, Ordering::AcqRel);
+        Busy(self.clone())
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.0.started.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Notes a key press or mouse event.
+    fn input(&self) {
+        self.0.last_input_ms.store(self.now_ms(), Ordering::Release);
+    }
+
+    /// Returns once nothing is in flight and no input came for `QUIET_AFTER_INPUT_MS`.
+    async fn wait_idle(&self) {
+        loop {
+            let quiet = self
+                .now_ms()
+                .saturating_sub(self.0.last_input_ms.load(Ordering::Acquire));
+            if self.0.in_flight.load(Ordering::Acquire) == 0 && quiet >= QUIET_AFTER_INPUT_MS {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0 .0.in_flight.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// What running effects needs besides the terminal.
+struct Io {
+    store: Arc<Store>,
+    tx: UnboundedSender<Msg>,
+    /// The running search, aborted when a newer one starts.
+    search: Option<JoinHandle<()>>,
+    clipboard_file: PathBuf,
+    foreground: Foreground,
 }
 
 /// Restores the terminal when dropped, whatever path leaves the console.
@@ -114,48 +199,54 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
     let store = Arc::new(store);
+    let foreground = Foreground::new();
+    // Verification starts once the first page is on screen (it is the larger job).
+    let first_page = Arc::new(Notify::new());
     let tail = tokio::spawn(tail_loop(store.clone(), tx.clone()));
-    let verifying = tokio::spawn(verify_loop(store.clone(), tx.clone(), verifiers, anchor));
+    let verifying = tokio::spawn(verify_loop(
+        store.clone(),
+        tx.clone(),
+        verifiers,
+        anchor,
+        first_page.clone(),
+        foreground.clone(),
+    ));
     let counting = tokio::spawn(count_loop(
         store.clone(),
         tx.clone(),
         app.header.window_ms(),
     ));
-    let mut search: Option<JoinHandle<()>> = None;
+    let mut io = Io {
+        store,
+        tx,
+        search: None,
+        clipboard_file,
+        foreground,
+    };
 
     let first = init(&mut app);
-    run_effects(
-        first,
-        &store,
-        &tx,
-        &mut search,
-        &clipboard_file,
-        &mut terminal,
-        app.header.window_ms(),
-    );
+    run_effects(first, &mut io, &mut terminal, app.header.window_ms());
     draw(&mut terminal, &app, &theme)?;
     crate::timing::mark("frame first");
+    let mut awaiting_first_page = true;
     while let Some(msg) = rx.recv().await {
+        if matches!(msg, Msg::Key(_) | Msg::Mouse(_)) {
+            io.foreground.input();
+        }
         let mut marks = Vec::new();
+        let mut page = matches!(msg, Msg::Page { .. });
         note(&msg, &mut marks);
         let mut effects = update(&mut app, msg, Timestamp::now());
         // Merge bursts: apply everything already queued, then draw once.
         while let Ok(more) = rx.try_recv() {
+            page |= matches!(more, Msg::Page { .. });
             note(&more, &mut marks);
             effects.extend(update(&mut app, more, Timestamp::now()));
         }
         if app.quit {
             break;
         }
-        run_effects(
-            effects,
-            &store,
-            &tx,
-            &mut search,
-            &clipboard_file,
-            &mut terminal,
-            app.header.window_ms(),
-        );
+        run_effects(effects, &mut io, &mut terminal, app.header.window_ms());
         if let Some(s) = &app.status {
             if s.starts_with("error") {
                 log(&log_file, s);
@@ -169,11 +260,15 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
                 None => crate::timing::mark(&label),
             }
         }
+        if awaiting_first_page && page {
+            awaiting_first_page = false;
+            first_page.notify_one();
+        }
     }
     tail.abort();
     verifying.abort();
     counting.abort();
-    if let Some(s) = search {
+    if let Some(s) = io.search.take() {
         s.abort();
     }
     log(&log_file, "console closed");
@@ -248,15 +343,12 @@ fn rows_of(stored: &[crate::ledger::verify::StoredRow]) -> Vec<Row> {
 
 fn run_effects(
     effects: Vec<Effect>,
-    store: &Arc<Store>,
-    tx: &UnboundedSender<Msg>,
-    search: &mut Option<JoinHandle<()>>,
-    clipboard_file: &std::path::Path,
+    io: &mut Io,
     terminal: &mut Terminal<CrosstermBackend<Stdout>>,
     window_ms: i64,
 ) {
     for effect in effects {
-        let (store, tx) = (store.clone(), tx.clone());
+        let (store, tx) = (io.store.clone(), io.tx.clone());
         match effect {
             Effect::LoadPage {
                 request,
@@ -264,7 +356,9 @@ fn run_effects(
                 before,
                 replace,
             } => {
+                let busy = io.foreground.busy();
                 tokio::spawn(async move {
+                    let _busy = busy;
                     let msg = match store
                         .rows(&filter, Page::newest_first(before, PAGE_ROWS))
                         .await
@@ -291,13 +385,22 @@ fn run_effects(
                 if crate::timing::enabled() {
                     crate::timing::mark(&format!("search start request={request}"));
                 }
-                if let Some(previous) = search.take() {
+                if let Some(previous) = io.search.take() {
                     previous.abort(); // newest wins
                 }
-                *search = Some(tokio::spawn(search_scan(store, tx, request, query, filter)));
+                let scan = SearchScan {
+                    store,
+                    tx,
+                    request,
+                    filter,
+                    busy: io.foreground.busy(),
+                };
+                io.search = Some(tokio::spawn(search_scan(scan, query)));
             }
             Effect::LoadTrace { correlation_id } => {
+                let busy = io.foreground.busy();
                 tokio::spawn(async move {
+                    let _busy = busy;
                     let filter = Filter {
                         correlation_id: Some(correlation_id.clone()),
                         ..Filter::default()
@@ -313,7 +416,9 @@ fn run_effects(
                 });
             }
             Effect::LoadAgents => {
+                let busy = io.foreground.busy();
                 tokio::spawn(async move {
+                    let _busy = busy;
                     let msg = match load_agents(&store).await {
                         Ok(a) => Msg::Agents(a),
                         Err(e) => Msg::Status(format!("error: {e}")),
@@ -333,6 +438,7 @@ fn run_effects(
                 });
             }
             Effect::Copy { text, what } => {
+                let clipboard_file = &io.clipboard_file;
                 let saved = std::fs::write(clipboard_file, &text).is_ok();
                 let osc = format!("\u{1b}]52;c;{}\u{7}", base64_encode(text.as_bytes()));
                 let _ = terminal.backend_mut().write_all(osc.as_bytes());
@@ -353,94 +459,126 @@ fn base64_encode(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-/// Newest-first scan of the search text, sending ranked hits as they accumulate.
-async fn search_scan(
+/// One search request: where to look, where to answer, and what narrows it.
+struct SearchScan {
     store: Arc<Store>,
     tx: UnboundedSender<Msg>,
     request: u64,
-    query: String,
     filter: Filter,
-) {
+    /// Marks the scan as foreground work for as long as it runs.
+    busy: Busy,
+}
+
+/// Newest-first scan of the search text in growing chunks, sending the ranked hits so
+/// far after each chunk (the first chunk is small, so first results come quickly).
+async fn search_scan(scan: SearchScan, query: String) {
+    let SearchScan {
+        store,
+        tx,
+        request,
+        filter,
+        busy: _busy,
+    } = scan;
+    let send = |hits: Vec<Hit>, scanned: u64, done: bool| {
+        tx.send(Msg::SearchHits {
+            request,
+            hits,
+            scanned,
+            done,
+        })
+        .is_ok()
+    };
+    let fail = |e: StoreError| {
+        let _ = tx.send(Msg::Status(format!("error: search: {e}")));
+    };
     let matcher = Matcher::new(&query);
     if matcher.is_empty() {
-        let _ = tx.send(Msg::SearchHits {
-            request,
-            hits: vec![],
-            scanned: 0,
-            done: true,
-        });
+        send(vec![], 0, true);
         return;
     }
-    let mut before = match store.head_seq().await {
-        Ok(h) => h + 1,
-        Err(e) => {
-            let _ = tx.send(Msg::Status(format!("error: search: {e}")));
-            return;
-        }
-    };
+    // From the head down (no need to ask where the head is).
+    let mut before = i64::MAX as u64;
     let mut hits: Vec<Hit> = Vec::new();
     let mut scanned = 0u64;
+    let mut size = SEARCH_FIRST_CHUNK;
     loop {
-        let chunk = match store.search_chunk(before, SEARCH_CHUNK).await {
+        let chunk = match store.search_chunk(before, size).await {
             Ok(c) => c,
-            Err(e) => {
-                let _ = tx.send(Msg::Status(format!("error: search: {e}")));
-                return;
-            }
+            Err(e) => return fail(e),
         };
         let Some(last) = chunk.last() else { break };
         before = last.0;
         scanned += chunk.len() as u64;
-        let found: Vec<(u64, i64, String, Vec<usize>)> = chunk
-            .into_iter()
-            .filter_map(|(seq, text)| {
-                matcher
-                    .score(&text)
-                    .map(|(score, idx)| (seq, score, text, idx))
-            })
-            .collect();
-        if !found.is_empty() {
-            let seqs: Vec<u64> = found.iter().map(|f| f.0).collect();
-            let rows = match store.rows_by_seq(&seqs).await {
-                Ok(r) => rows_of(&r),
-                Err(_) => vec![],
-            };
-            for (seq, score, text, indices) in found {
-                if let Some(row) = rows.iter().find(|r| r.seq == seq) {
-                    if matches(&filter, row) {
-                        hits.push(Hit {
-                            row: row.clone(),
-                            score,
-                            text,
-                            indices,
-                        });
-                    }
-                }
-            }
-            // Best score first; among equals, newest first.
-            hits.sort_by(|a, b| b.score.cmp(&a.score).then(b.row.seq.cmp(&a.row.seq)));
-            hits.truncate(MAX_HITS);
+        size = size.saturating_mul(4).min(SEARCH_MAX_CHUNK);
+        if let Some(rest) = RANK_WINDOW.checked_sub(scanned).filter(|r| *r > 0) {
+            size = size.min(u32::try_from(rest).unwrap_or(u32::MAX));
         }
-        let done = hits.len() >= MAX_HITS;
-        if tx
-            .send(Msg::SearchHits {
-                request,
-                hits: hits.clone(),
-                scanned,
-                done,
-            })
-            .is_err()
-            || done
-        {
+        // With the list full, a line must beat the last hit (equals lose: they are older).
+        let floor = (hits.len() >= MAX_HITS)
+            .then(|| hits.last().map(|h| h.score))
+            .flatten();
+        match best_of_chunk(&store, &matcher, &filter, chunk, floor).await {
+            Ok(found) => hits.extend(found),
+            Err(e) => return fail(e),
+        }
+        // Best score first; among equals, newest first.
+        hits.sort_by(|a, b| b.score.cmp(&a.score).then(b.row.seq.cmp(&a.row.seq)));
+        hits.truncate(MAX_HITS);
+        let done = hits.len() >= MAX_HITS && scanned >= RANK_WINDOW;
+        if !send(hits.clone(), scanned, done) || done {
             return;
         }
     }
-    let _ = tx.send(Msg::SearchHits {
-        request,
-        hits,
-        scanned,
-        done: true,
-    });
+    send(hits, scanned, true);
+}
+
+/// The chunk's matching lines scoring above `floor` as hits, best first. Only the best
+/// `MAX_HITS` lines that pass the filter can make the list, so only their records are
+/// read and decoded: a batch at a time, best first, while the filter turns some away.
+async fn best_of_chunk(
+    store: &Store,
+    matcher: &Matcher,
+    filter: &Filter,
+    chunk: Vec<(u64, String)>,
+    floor: Option<i64>,
+) -> Result<Vec<Hit>, StoreError> {
+    let mut ranked: Vec<(u64, i64, String)> = chunk
+        .into_iter()
+        .filter_map(|(seq, text)| matcher.rank(&text).map(|score| (seq, score, text)))
+        .filter(|(_, score, _)| floor.is_none_or(|f| *score > f))
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    let mut candidates = ranked.into_iter();
+    let mut out = Vec::new();
+    while out.len() < MAX_HITS {
+        let batch: Vec<(u64, i64, String)> = candidates.by_ref().take(MAX_HITS).collect();
+        if batch.is_empty() {
+            break;
+        }
+        let seqs: Vec<u64> = batch.iter().map(|c| c.0).collect();
+        let mut rows: std::collections::HashMap<u64, Row> =
+            rows_of(&store.rows_by_seq(&seqs).await?)
+                .into_iter()
+                .map(|r| (r.seq, r))
+                .collect();
+        for (seq, _, text) in batch {
+            if out.len() >= MAX_HITS {
+                break;
+            }
+            let Some(row) = rows.remove(&seq).filter(|r| matches(filter, r)) else {
+                continue;
+            };
+            if let Some((score, indices)) = matcher.score(&text) {
+                out.push(Hit {
+                    row,
+                    score,
+                    text,
+                    indices,
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 async fn load_agents(store: &Store) -> Result<Vec<AgentSummary>, crate::store::StoreError> {
@@ -513,13 +651,17 @@ async fn tail_loop(store: Arc<Store>, tx: UnboundedSender<Msg>) {
     }
 }
 
-/// Verifies the whole ledger in the background, reporting progress to the header.
+/// Verifies the whole ledger in the background, reporting progress to the header. It
+/// starts once the first page is on screen (or after two seconds).
 async fn verify_loop(
     store: Arc<Store>,
     tx: UnboundedSender<Msg>,
     verifiers: Vec<NoteVerifier>,
     anchor: Option<String>,
+    first_page: Arc<Notify>,
+    foreground: Foreground,
 ) {
+    let _ = tokio::time::timeout(Duration::from_secs(2), first_page.notified()).await;
     let total = store.head_seq().await.unwrap_or(0);
     if let Ok(Some(cp)) = store.latest_checkpoint().await {
         let _ = tx.send(Msg::CheckpointSize(cp.tree_size));
@@ -532,11 +674,16 @@ async fn verify_loop(
         anchor: anchor.as_deref(),
         verifiers: &verifiers,
     };
-    let mut done = 0u64;
+    // Progress in steps of about 1% (each step redraws the header).
+    let step = (total / 100).max(u64::from(VERIFY_PAGE));
+    let (mut done, mut shown) = (0u64, 0u64);
     let progress_tx = tx.clone();
-    let result = verify_store(&store, &input, |n| {
+    let result = verify_paced(&store, &input, &foreground, |n| {
         done += n;
-        let _ = progress_tx.send(Msg::Ledger(LedgerStatus::Verifying { done, total }));
+        if done - shown >= step {
+            shown = done;
+            let _ = progress_tx.send(Msg::Ledger(LedgerStatus::Verifying { done, total }));
+        }
     })
     .await;
     let status = match result {
@@ -550,6 +697,53 @@ async fn verify_loop(
             let _ = tx.send(Msg::CheckpointSize(cp.tree_size));
         }
     }
+}
+
+/// `verify_store` paced for the console: the same checks over the same rows in order,
+/// but in small pages inspected on one core, and each page waits while the operator is
+/// waiting for a page or a search. Memory stays at about one small page.
+async fn verify_paced(
+    store: &Store,
+    input: &VerifyInput<'_>,
+    foreground: &Foreground,
+    mut progress: impl FnMut(u64),
+) -> Result<Report, StoreError> {
+    let origin = store.origin().to_string();
+    let mut notes: Vec<(String, CheckpointSource)> = store
+        .checkpoints()
+        .await?
+        .into_iter()
+        .map(|c| (c.note, CheckpointSource::Store))
+        .collect();
+    if let Some(anchor) = input.anchor {
+        notes.extend(
+            split_notes(anchor)
+                .into_iter()
+                .map(|n| (n.to_string(), CheckpointSource::Anchor)),
+        );
+    }
+    let mut checker = ChainChecker::new(&origin, &notes, input.verifiers);
+    let all = Filter::default();
+    let mut cursor = 0;
+    loop {
+        foreground.wait_idle().await;
+        let rows = store
+            .rows(&all, Page::oldest_first(cursor, VERIFY_PAGE))
+            .await?;
+        let Some(last) = rows.last() else { break };
+        cursor = last.seq;
+        let origin = origin.clone();
+        let facts = tokio::task::spawn_blocking(move || {
+            rows.iter().map(|r| inspect(r, &origin)).collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("verification worker failed: {e}")))?;
+        for f in &facts {
+            checker.absorb(f);
+        }
+        progress(facts.len() as u64);
+    }
+    Ok(checker.finish())
 }
 
 /// Refreshes the header's tier counts now and then (live rows also bump them).

@@ -30,6 +30,19 @@ impl Matcher {
             .all(|t| is_subsequence(t.as_bytes(), text.as_bytes()))
     }
 
+    /// Score of the match without its positions (cheaper), or None. The same score as
+    /// `score` gives.
+    pub fn rank(&self, text: &str) -> Option<i64> {
+        if !self.could_match(text) {
+            return None;
+        }
+        let mut total = 0;
+        for t in &self.terms {
+            total += self.inner.fuzzy_match(text, t)?;
+        }
+        Some(total)
+    }
+
     /// Score and char positions of the match, or None.
     pub fn score(&self, text: &str) -> Option<(i64, Vec<usize>)> {
         if !self.could_match(text) {
@@ -65,6 +78,18 @@ mod tests {
             .score("data-sync s3.put_object export customers")
             .is_some());
         assert!(m.score("autoscaler k8s.scale").is_none());
+    }
+
+    #[test]
+    fn rank_is_the_score_without_positions() {
+        let m = Matcher::new("expor dsync");
+        for text in [
+            "data-sync s3.put_object export customers",
+            "ezxzpzozrz d-s-y-n-c",
+            "nothing",
+        ] {
+            assert_eq!(m.rank(text), m.score(text).map(|(s, _)| s), "{text}");
+        }
     }
 
     #[test]

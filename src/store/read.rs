@@ -17,6 +17,11 @@ pub struct AgentTotals {
     pub last_seq: u64,
 }
 
+/// Counts over a recent window must walk the time index: without statistics, SQLite
+/// prefers the tier index (it yields the groups in order) and then reads every row of
+/// the log for its time, seconds on a million events instead of milliseconds.
+const TIER_COUNTS_SQLITE: &str =
+    "SELECT tier, COUNT(*) FROM events INDEXED BY events_time WHERE time >= ";
 const TIER_COUNTS: &str = "SELECT tier, COUNT(*) FROM events WHERE time >= ";
 const AGENT_TOTALS: &str = "SELECT agent_id, COUNT(*), \
      SUM(CASE WHEN outcome IN ('failure', 'error') THEN 1 ELSE 0 END), \
@@ -34,7 +39,11 @@ impl Store {
 
     /// Events per tier with an event time at or after `since`.
     pub async fn tier_counts(&self, since: Timestamp) -> Result<[u64; 4], StoreError> {
-        let mut sql = Sql::new(self.placeholder(), TIER_COUNTS);
+        let select = match self {
+            Store::Sqlite(_) => TIER_COUNTS_SQLITE,
+            Store::Postgres(_) => TIER_COUNTS,
+        };
+        let mut sql = Sql::new(self.placeholder(), select);
         sql.bind(Bind::Text(since.to_rfc3339()))
             .push(" GROUP BY tier");
         let rows: Vec<(Option<String>, i64)> = match self {
