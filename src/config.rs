@@ -34,6 +34,9 @@ pub struct Config {
     /// Key rebinding: `"ctrl-y" = "copy"`, `"y" = "none"`.
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, String>,
+    /// Containment executors (`[[executors]]`), validated by `exec::Executors::parse`.
+    #[serde(default)]
+    pub executors: Vec<toml::Value>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,6 +99,14 @@ impl Config {
     }
 
     pub fn parse(text: &str) -> Result<Config, String> {
+        // Executors are checked here too, so a bad one fails at startup, never mid-incident.
+        crate::exec::Executors::parse(text).map_err(|errors| {
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })?;
         toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
@@ -154,6 +165,22 @@ fn os_user() -> Option<String> {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_executor_example_is_a_valid_config() {
+        let text = include_str!("../assets/executors.example.toml");
+        assert!(
+            Config::parse(text).is_ok(),
+            "{:?}",
+            Config::parse(text).err()
+        );
+    }
+
+    #[test]
+    fn an_executor_with_a_shell_string_fails_the_config_load() {
+        let text = "[[executors]]\naction = \"pause\"\ntype = \"command\"\nargv = \"kubectl scale deploy/x --replicas=0\"\n";
+        assert!(Config::parse(text).unwrap_err().contains("argv"));
+    }
 
     #[test]
     fn a_misspelt_key_is_named_with_its_line() {

@@ -35,8 +35,23 @@ impl IndexedColumns {
         }
     }
 
+    /// Compares these (stored) columns with the ones derived from a sealed record's
+    /// top-level members: `Ok(None)` when they agree, `Ok(Some(derived))` when they
+    /// differ. Runs once per record in `verify`, so the usual shape (plain strings
+    /// where text is expected) is read in place; anything else takes `from_members`.
+    pub fn compare_with_members(
+        &self,
+        members: &[(&str, &[u8])],
+    ) -> Result<Option<IndexedColumns>, String> {
+        if PlainColumns::read(members).is_some_and(|plain| plain.matches(self)) {
+            return Ok(None);
+        }
+        let sealed = Self::from_members(members)?;
+        Ok((sealed != *self).then_some(sealed))
+    }
+
     /// Derives the columns from the top-level members of a sealed record without
-    /// building the whole event (this runs once per record in `verify`).
+    /// building the whole event.
     pub fn from_members(members: &[(&str, &[u8])]) -> Result<Self, String> {
         let mut c = IndexedColumns::default();
         let mut context_env = None;
@@ -71,6 +86,174 @@ impl IndexedColumns {
         }
         c.environment = action_env.or(context_env);
         Ok(c)
+    }
+}
+
+/// The indexed columns borrowed from a canonical record, when every value involved
+/// has the type the columns expect and no string holds an escape. Then each value is
+/// exactly what `from_members` would decode, without decoding.
+#[derive(Default)]
+struct PlainColumns<'a> {
+    event_id: &'a [u8],
+    time: &'a [u8],
+    kind: &'a [u8],
+    tier: Option<&'a [u8]>,
+    reason_code: Option<&'a [u8]>,
+    agent_id: Option<&'a [u8]>,
+    correlation_id: Option<&'a [u8]>,
+    environment: Option<&'a [u8]>,
+    outcome: Option<&'a [u8]>,
+    exercise: bool,
+}
+
+impl<'a> PlainColumns<'a> {
+    fn read(members: &[(&str, &'a [u8])]) -> Option<Self> {
+        let mut c = PlainColumns::default();
+        let mut context_env = None;
+        let mut action_env = None;
+        for (key, raw) in members {
+            match *key {
+                "event_id" => c.event_id = plain_text(raw)?,
+                "time" => c.time = plain_text(raw)?,
+                "kind" => c.kind = plain_text(raw)?,
+                "tier" => c.tier = optional_text(raw)?,
+                "reason_code" => c.reason_code = optional_text(raw)?,
+                "exercise" => {
+                    c.exercise = match *raw {
+                        b"true" => true,
+                        b"false" => false,
+                        _ => return None,
+                    }
+                }
+                "agent" => c.agent_id = optional_member(raw, "id")?,
+                "outcome" => c.outcome = optional_member(raw, "status")?,
+                "action" => action_env = optional_member(raw, "environment")?,
+                "context" => {
+                    c.correlation_id = optional_member(raw, "correlation_id")?;
+                    context_env = optional_member(raw, "environment")?;
+                }
+                _ => {}
+            }
+        }
+        c.environment = action_env.or(context_env);
+        Some(c)
+    }
+
+    fn matches(&self, stored: &IndexedColumns) -> bool {
+        let same = |a: Option<&[u8]>, b: &Option<String>| a == b.as_deref().map(str::as_bytes);
+        self.event_id == stored.event_id.as_bytes()
+            && self.time == stored.time.as_bytes()
+            && self.kind == stored.kind.as_bytes()
+            && same(self.tier, &stored.tier)
+            && same(self.reason_code, &stored.reason_code)
+            && same(self.agent_id, &stored.agent_id)
+            && same(self.correlation_id, &stored.correlation_id)
+            && same(self.environment, &stored.environment)
+            && same(self.outcome, &stored.outcome)
+            && self.exercise == stored.exercise
+    }
+}
+
+/// The content of a canonical JSON string with no escapes.
+fn plain_text(raw: &[u8]) -> Option<&[u8]> {
+    match raw {
+        [b'"', text @ .., b'"'] if !text.contains(&b'\\') => Some(text),
+        _ => None,
+    }
+}
+
+/// A string or `null`, as an `Option<String>` field reads it.
+fn optional_text(raw: &[u8]) -> Option<Option<&[u8]>> {
+    if raw == b"null" {
+        Some(None)
+    } else {
+        plain_text(raw).map(Some)
+    }
+}
+
+/// Member `name` of a canonical JSON object read as an optional string, as a struct
+/// with an `Option<String>` field reads it (absent or `null` is `None`). `None` when
+/// `raw` is not an object or the member is not plain text.
+fn optional_member<'a>(raw: &'a [u8], name: &str) -> Option<Option<&'a [u8]>> {
+    match object_member(raw, name.as_bytes())? {
+        Some(value) => optional_text(value),
+        None => Some(None),
+    }
+}
+
+/// The raw value of member `name` in `raw`, which is canonical JSON (already checked
+/// by the scanner, so this only walks it): `Some(None)` when the object has no such
+/// member, `None` when `raw` is not an object.
+fn object_member<'a>(raw: &'a [u8], name: &[u8]) -> Option<Option<&'a [u8]>> {
+    if raw.first() != Some(&b'{') {
+        return None;
+    }
+    if raw.get(1) == Some(&b'}') {
+        return Some(None);
+    }
+    let mut at = 1;
+    loop {
+        let key_end = string_end(raw, at)?;
+        let key = raw.get(at + 1..key_end - 1)?;
+        let value_start = key_end + 1;
+        let value_end = value_end(raw, value_start)?;
+        if key == name {
+            return Some(raw.get(value_start..value_end));
+        }
+        match raw.get(value_end)? {
+            b',' => at = value_end + 1,
+            _ => return Some(None),
+        }
+    }
+}
+
+/// Index just past the string that opens at `at`.
+fn string_end(raw: &[u8], at: usize) -> Option<usize> {
+    if raw.get(at) != Some(&b'"') {
+        return None;
+    }
+    let mut i = at + 1;
+    loop {
+        match raw.get(i)? {
+            b'"' => return Some(i + 1),
+            b'\\' => i += 2,
+            _ => i += 1,
+        }
+    }
+}
+
+/// Index just past the value that starts at `at`.
+fn value_end(raw: &[u8], at: usize) -> Option<usize> {
+    match raw.get(at)? {
+        b'"' => string_end(raw, at),
+        b'{' | b'[' => {
+            let mut depth = 0usize;
+            let mut i = at;
+            loop {
+                match raw.get(i)? {
+                    b'"' => i = string_end(raw, i)?,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        i += 1;
+                    }
+                    b'}' | b']' => {
+                        depth -= 1;
+                        i += 1;
+                        if depth == 0 {
+                            return Some(i);
+                        }
+                    }
+                    _ => i += 1,
+                }
+            }
+        }
+        _ => {
+            let len = raw
+                .get(at..)?
+                .iter()
+                .position(|b| matches!(b, b',' | b'}' | b']'));
+            Some(len.map_or(raw.len(), |n| at + n))
+        }
     }
 }
 

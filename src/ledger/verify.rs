@@ -228,9 +228,9 @@ pub fn inspect(row: &StoredRow, origin: &str) -> RecordFacts {
     for (key, raw) in &members {
         match *key {
             "seq" => facts.sealed_seq = std::str::from_utf8(raw).ok().and_then(|s| s.parse().ok()),
-            "prev_hash" => facts.prev_hash = serde_json::from_slice(raw).ok(),
+            "prev_hash" => facts.prev_hash = json_text(raw),
             "origin" => {
-                let o: Option<String> = serde_json::from_slice(raw).ok();
+                let o = json_text(raw);
                 if o.as_deref() != Some(origin) && facts.problem.is_none() {
                     facts.problem = Some(format!(
                         "sealed for another log ({})",
@@ -245,15 +245,26 @@ pub fn inspect(row: &StoredRow, origin: &str) -> RecordFacts {
         facts.problem = Some("its `seq` or `prev_hash` is missing or malformed".into());
     }
     if facts.problem.is_none() {
-        match IndexedColumns::from_members(&members) {
-            Ok(sealed) if sealed != row.columns => {
+        match row.columns.compare_with_members(&members) {
+            Ok(Some(sealed)) => {
                 facts.problem = Some(column_difference(&row.columns, &sealed));
             }
-            Ok(_) => {}
+            Ok(None) => {}
             Err(e) => facts.problem = Some(format!("unreadable field {e}")),
         }
     }
     facts
+}
+
+/// A JSON string value as text; plain strings (no escapes, the usual case in a
+/// canonical record) are copied without running a JSON parser.
+fn json_text(raw: &[u8]) -> Option<String> {
+    match raw {
+        [b'"', text @ .., b'"'] if !text.contains(&b'\\') => {
+            std::str::from_utf8(text).ok().map(str::to_string)
+        }
+        _ => serde_json::from_slice(raw).ok(),
+    }
 }
 
 fn column_difference(stored: &IndexedColumns, sealed: &IndexedColumns) -> String {
@@ -481,10 +492,12 @@ impl ChainChecker {
         let stored = facts.stored_hash.unwrap_or([0u8; 32]);
         // A record too damaged to read its `prev_hash` is already a modified record;
         // its link is unknown rather than broken.
-        let linked = facts
-            .prev_hash
-            .as_deref()
-            .is_none_or(|p| p == hex::encode(self.prev).as_str());
+        // Compared as text, so only the exact lowercase hex `seal` writes links.
+        let mut prev_hex = [0u8; 64];
+        let linked = facts.prev_hash.as_deref().is_none_or(|p| {
+            hex::encode_to_slice(self.prev, &mut prev_hex).is_ok()
+                && p.as_bytes() == prev_hex.as_slice()
+        });
         let offset = facts.sealed_seq.map_or(0, |s| row as i64 - s as i64);
         if linked && gap.is_none() {
             self.close_run(offset);

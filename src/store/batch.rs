@@ -54,13 +54,26 @@ pub fn plan_batch(
     tip: TipState,
     input: &PlanInput<'_>,
 ) -> Result<BatchPlan, crate::ledger::note::NoteError> {
-    let TipState {
-        mut head,
-        mut frontier,
-        last_checkpoint,
-    } = tip;
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut sealed = Vec::with_capacity(events.len());
+    let (fresh, duplicates) = split_duplicates(events, existing);
+    let mut planner = Planner::new(tip, input.origin, input.now);
+    let sealed = planner.seal(fresh);
+    let (frontier, checkpoint) = planner.finish(input.signer, input.force_checkpoint)?;
+    Ok(BatchPlan {
+        sealed,
+        duplicates,
+        frontier,
+        checkpoint,
+    })
+}
+
+/// Sets apart the events whose id is already stored or repeats an earlier one in the
+/// batch; the rest keep their index in the batch, in order.
+pub fn split_duplicates(
+    events: Vec<Event>,
+    existing: &HashSet<String>,
+) -> (Vec<(usize, Event)>, Vec<Duplicate>) {
+    let mut seen: HashSet<String> = HashSet::with_capacity(events.len());
+    let mut fresh = Vec::with_capacity(events.len());
     let mut duplicates = Vec::new();
     for (index, event) in events.into_iter().enumerate() {
         if existing.contains(&event.event_id) || !seen.insert(event.event_id.clone()) {
@@ -68,36 +81,75 @@ pub fn plan_batch(
                 index,
                 event_id: event.event_id,
             });
-            continue;
+        } else {
+            fresh.push((index, event));
         }
-        let record = seal(event, &mut head, input.origin, input.now);
-        frontier.push(record.hash);
-        sealed.push((index, record));
     }
-    let size = frontier.size();
-    let (last_size, last_ms) = last_checkpoint.unwrap_or((0, i64::MIN / 2));
-    let grown = size > last_size;
-    let due = grown
-        && (input.force_checkpoint
-            || size - last_size >= CHECKPOINT_EVERY
-            || input.now.millis() - last_ms >= CHECKPOINT_MAX_AGE_MS);
-    let checkpoint = if due {
-        let body = Checkpoint {
-            origin: input.origin.to_string(),
-            size,
-            root: frontier.root(),
+    (fresh, duplicates)
+}
+
+/// Seals one batch a slice at a time, so that an engine can write a sealed slice
+/// while the next one is sealed. Owns everything it needs, so a slice can be sealed
+/// on another thread.
+#[derive(Debug)]
+pub struct Planner {
+    origin: String,
+    now: Timestamp,
+    head: ChainHead,
+    frontier: Frontier,
+    last_checkpoint: Option<(u64, i64)>,
+}
+
+impl Planner {
+    pub fn new(tip: TipState, origin: &str, now: Timestamp) -> Self {
+        Planner {
+            origin: origin.to_string(),
+            now,
+            head: tip.head,
+            frontier: tip.frontier,
+            last_checkpoint: tip.last_checkpoint,
         }
-        .body();
-        Some((size, input.signer.sign(&body)?))
-    } else {
-        None
-    };
-    Ok(BatchPlan {
-        sealed,
-        duplicates,
-        frontier,
-        checkpoint,
-    })
+    }
+
+    /// Seals the next events of the batch (duplicates already set apart), in order.
+    pub fn seal(&mut self, events: Vec<(usize, Event)>) -> Vec<(usize, SealedRecord)> {
+        events
+            .into_iter()
+            .map(|(index, event)| {
+                let record = seal(event, &mut self.head, &self.origin, self.now);
+                self.frontier.push(record.hash);
+                (index, record)
+            })
+            .collect()
+    }
+
+    /// The new frontier, and the signed checkpoint when one is due.
+    #[allow(clippy::type_complexity)]
+    pub fn finish(
+        self,
+        signer: &NoteSigner,
+        force_checkpoint: bool,
+    ) -> Result<(Frontier, Option<(u64, String)>), crate::ledger::note::NoteError> {
+        let size = self.frontier.size();
+        let (last_size, last_ms) = self.last_checkpoint.unwrap_or((0, i64::MIN / 2));
+        let grown = size > last_size;
+        let due = grown
+            && (force_checkpoint
+                || size - last_size >= CHECKPOINT_EVERY
+                || self.now.millis() - last_ms >= CHECKPOINT_MAX_AGE_MS);
+        let checkpoint = if due {
+            let body = Checkpoint {
+                origin: self.origin,
+                size,
+                root: self.frontier.root(),
+            }
+            .body();
+            Some((size, signer.sign(&body)?))
+        } else {
+            None
+        };
+        Ok((self.frontier, checkpoint))
+    }
 }
 
 /// Rebuilds a frontier from leaf hashes, for when the cached one is missing or stale.

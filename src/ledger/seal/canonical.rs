@@ -1,0 +1,595 @@
+//! RFC 8785 bytes written straight from any `Serialize` value, without building a
+//! `serde_json::Value` first. Sealing runs once per ingested event, and the detour
+//! through `Value` (a map per object, a `String` per key and value, then a walk to
+//! write them) cost more than everything else in sealing together.
+//!
+//! The output must be byte for byte what `jcs::canonicalize(&serde_json::to_value(x))`
+//! gives, so every choice below mirrors serde_json's `Value` serializer: integers and
+//! floats both become doubles written the ECMAScript way, non-finite floats become
+//! `null`, a repeated member name keeps its last value, and members are sorted by
+//! UTF-16 code units. A value this writer refuses (a map key that is not text) is
+//! reported as an error so the caller can fall back to the `Value` path.
+
+mod text;
+
+pub use text::write_string;
+
+use serde::ser::{self, Serialize};
+use std::cell::RefCell;
+use std::fmt;
+use text::key_order;
+
+thread_local! {
+    /// Object buffers kept between records, so a sealing thread stops allocating for
+    /// them after its first few events.
+    static POOL: RefCell<Pool> = const { RefCell::new(Vec::new()) };
+}
+
+/// Appends the RFC 8785 bytes of `value` to `out`; `extra` members (name and
+/// already-canonical value bytes) are merged into the top-level object. On error `out`
+/// may hold a partial write.
+pub fn write_record<T: Serialize + ?Sized>(
+    value: &T,
+    extra: &[(&'static str, &[u8])],
+    out: &mut Vec<u8>,
+) -> Result<(), Error> {
+    let mut pool = POOL.with(|p| std::mem::take(&mut *p.borrow_mut()));
+    let result = value.serialize(Writer {
+        out,
+        pool: &mut pool,
+        extra,
+    });
+    POOL.with(|p| *p.borrow_mut() = pool);
+    result
+}
+
+/// A value the writer cannot express the way serde_json's `Value` would.
+#[derive(Debug)]
+pub struct Error(String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl ser::Error for Error {
+    fn custom<T: fmt::Display>(msg: T) -> Self {
+        Error(msg.to_string())
+    }
+}
+
+/// Spare member buffers, reused by the objects of one record so that nesting does
+/// not allocate per object.
+type Pool = Vec<(Vec<u8>, Vec<Member>)>;
+
+/// Writes one value into `out`. `extra` is non-empty only for the top-level value.
+struct Writer<'a, 'x> {
+    out: &'a mut Vec<u8>,
+    pool: &'a mut Pool,
+    extra: &'x [(&'static str, &'x [u8])],
+}
+
+impl<'a, 'x> Writer<'a, 'x> {
+    fn number(self, f: f64) -> Result<(), Error> {
+        if f.is_finite() {
+            let mut buf = ryu_js::Buffer::new();
+            self.out.extend_from_slice(buf.format_finite(f).as_bytes());
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
+        Ok(())
+    }
+
+    /// An integer that is an exact double prints as its digits in ECMAScript, so
+    /// it skips the float formatter; larger ones are written as the double they
+    /// round to.
+    fn integer(self, v: i128) -> Result<(), Error> {
+        const EXACT: i128 = 1 << 53;
+        if !(-EXACT..=EXACT).contains(&v) {
+            #[allow(clippy::cast_precision_loss)]
+            return self.number(v as f64);
+        }
+        let mut digits = [0u8; 20];
+        let mut at = digits.len();
+        let mut rest = v.unsigned_abs();
+        loop {
+            at -= 1;
+            digits[at] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+            if rest == 0 {
+                break;
+            }
+        }
+        if v < 0 {
+            self.out.push(b'-');
+        }
+        self.out.extend_from_slice(&digits[at..]);
+        Ok(())
+    }
+
+    fn object(self, variant: bool) -> Object<'a, 'x> {
+        let (buf, members) = self.pool.pop().unwrap_or_default();
+        Object {
+            out: self.out,
+            pool: self.pool,
+            buf,
+            members,
+            pending_key: None,
+            extra: self.extra,
+            variant,
+        }
+    }
+
+    /// `{"variant":` … `}` around an enum variant's content, as serde_json writes it.
+    fn open_variant(&mut self, variant: &str) {
+        self.out.push(b'{');
+        write_string(variant, self.out);
+        self.out.push(b':');
+    }
+}
+
+impl<'a, 'x> ser::Serializer for Writer<'a, 'x> {
+    type Ok = ();
+    type Error = Error;
+    type SerializeSeq = Array<'a>;
+    type SerializeTuple = Array<'a>;
+    type SerializeTupleStruct = Array<'a>;
+    type SerializeTupleVariant = Array<'a>;
+    type SerializeMap = Object<'a, 'x>;
+    type SerializeStruct = Object<'a, 'x>;
+    type SerializeStructVariant = Object<'a, 'x>;
+
+    fn serialize_bool(self, v: bool) -> Result<(), Error> {
+        self.out
+            .extend_from_slice(if v { b"true" as &[u8] } else { b"false" });
+        Ok(())
+    }
+
+    fn serialize_i8(self, v: i8) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_i16(self, v: i16) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_i32(self, v: i32) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_i64(self, v: i64) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_u8(self, v: u8) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_u16(self, v: u16) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_u32(self, v: u32) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    fn serialize_u64(self, v: u64) -> Result<(), Error> {
+        self.integer(i128::from(v))
+    }
+
+    // serde_json's `Value` holds only 64-bit integers; wider ones are refused, as
+    // `to_value` refuses them.
+    fn serialize_i128(self, v: i128) -> Result<(), Error> {
+        if i64::try_from(v).is_ok() || u64::try_from(v).is_ok() {
+            self.integer(v)
+        } else {
+            Err(Error("number out of range".into()))
+        }
+    }
+
+    fn serialize_u128(self, v: u128) -> Result<(), Error> {
+        match u64::try_from(v) {
+            Ok(u) => self.integer(i128::from(u)),
+            Err(_) => Err(Error("number out of range".into())),
+        }
+    }
+
+    fn serialize_f32(self, v: f32) -> Result<(), Error> {
+        self.number(f64::from(v))
+    }
+
+    fn serialize_f64(self, v: f64) -> Result<(), Error> {
+        self.number(v)
+    }
+
+    fn serialize_char(self, v: char) -> Result<(), Error> {
+        write_string(v.encode_utf8(&mut [0; 4]), self.out);
+        Ok(())
+    }
+
+    fn serialize_str(self, v: &str) -> Result<(), Error> {
+        write_string(v, self.out);
+        Ok(())
+    }
+
+    fn serialize_bytes(self, v: &[u8]) -> Result<(), Error> {
+        let mut seq = ser::Serializer::serialize_seq(self, Some(v.len()))?;
+        for b in v {
+            ser::SerializeSeq::serialize_element(&mut seq, b)?;
+        }
+        ser::SerializeSeq::end(seq)
+    }
+
+    fn serialize_none(self) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, value: &T) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_unit(self) -> Result<(), Error> {
+        self.out.extend_from_slice(b"null");
+        Ok(())
+    }
+
+    fn serialize_unit_struct(self, _name: &'static str) -> Result<(), Error> {
+        self.serialize_unit()
+    }
+
+    fn serialize_unit_variant(
+        self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+    ) -> Result<(), Error> {
+        self.serialize_str(variant)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _name: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        value.serialize(self)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        mut self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.open_variant(variant);
+        value.serialize(Writer {
+            out: &mut *self.out,
+            pool: &mut *self.pool,
+            extra: &[],
+        })?;
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a>, Error> {
+        self.out.push(b'[');
+        Ok(Array {
+            out: self.out,
+            pool: self.pool,
+            first: true,
+            variant: false,
+        })
+    }
+
+    fn serialize_tuple(self, len: usize) -> Result<Array<'a>, Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_struct(self, _name: &'static str, len: usize) -> Result<Array<'a>, Error> {
+        self.serialize_seq(Some(len))
+    }
+
+    fn serialize_tuple_variant(
+        mut self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        len: usize,
+    ) -> Result<Array<'a>, Error> {
+        self.open_variant(variant);
+        let mut array = self.serialize_seq(Some(len))?;
+        array.variant = true;
+        Ok(array)
+    }
+
+    fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a, 'x>, Error> {
+        Ok(self.object(false))
+    }
+
+    fn serialize_struct(self, _name: &'static str, _len: usize) -> Result<Object<'a, 'x>, Error> {
+        Ok(self.object(false))
+    }
+
+    fn serialize_struct_variant(
+        mut self,
+        _name: &'static str,
+        _index: u32,
+        variant: &'static str,
+        _len: usize,
+    ) -> Result<Object<'a, 'x>, Error> {
+        self.open_variant(variant);
+        Ok(Writer {
+            out: self.out,
+            pool: self.pool,
+            extra: &[],
+        }
+        .object(true))
+    }
+}
+
+/// An array being written: elements go straight to the output, in order.
+struct Array<'a> {
+    out: &'a mut Vec<u8>,
+    pool: &'a mut Pool,
+    first: bool,
+    /// Inside `{"variant":…}`, which needs its closing brace.
+    variant: bool,
+}
+
+impl Array<'_> {
+    fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        value.serialize(Writer {
+            out: &mut *self.out,
+            pool: &mut *self.pool,
+            extra: &[],
+        })
+    }
+
+    fn close(self) -> Result<(), Error> {
+        self.out.push(b']');
+        if self.variant {
+            self.out.push(b'}');
+        }
+        Ok(())
+    }
+}
+
+impl ser::SerializeSeq for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTuple for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleStruct for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeTupleVariant for Array<'_> {
+    type Ok = ();
+    type Error = Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        self.element(value)
+    }
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+/// A member name: struct fields and the seal's own fields are static; a map key is
+/// text in the object's buffer (between `start` and `end`), written there as it came.
+#[derive(Clone, Copy)]
+enum Key {
+    Static(&'static str),
+    Buffered { start: usize, end: usize },
+}
+
+/// One member of an object being written: its name and where its value's bytes are
+/// in the object's buffer.
+struct Member {
+    key: Key,
+    start: usize,
+    end: usize,
+}
+
+impl Member {
+    fn name<'b>(&self, buf: &'b [u8]) -> &'b [u8] {
+        match self.key {
+            Key::Static(name) => name.as_bytes(),
+            Key::Buffered { start, end } => &buf[start..end],
+        }
+    }
+}
+
+/// An object being written. Values are written to a buffer of the object's own as
+/// they arrive (in declaration or map order); `end` sorts the names and copies the
+/// members out in canonical order.
+struct Object<'a, 'x> {
+    out: &'a mut Vec<u8>,
+    pool: &'a mut Pool,
+    buf: Vec<u8>,
+    members: Vec<Member>,
+    /// The key of a map entry whose value has not arrived yet.
+    pending_key: Option<Key>,
+    /// Members merged in at the end (the seal's fields, at the top level only).
+    extra: &'x [(&'static str, &'x [u8])],
+    /// Inside `{"variant":…}`, which needs its closing brace.
+    variant: bool,
+}
+
+impl Object<'_, '_> {
+    fn member<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<(), Error> {
+        let start = self.buf.len();
+        value.serialize(Writer {
+            out: &mut self.buf,
+            pool: &mut *self.pool,
+            extra: &[],
+        })?;
+        self.members.push(Member {
+            key,
+            start,
+            end: self.buf.len(),
+        });
+        Ok(())
+    }
+
+    fn close(mut self) -> Result<(), Error> {
+        for (name, value) in self.extra {
+            let start = self.buf.len();
+            self.buf.extend_from_slice(value);
+            self.members.push(Member {
+                key: Key::Static(name),
+                start,
+                end: self.buf.len(),
+            });
+        }
+        let buf = &self.buf;
+        let in_order = self
+            .members
+            .windows(2)
+            .all(|w| key_order(w[0].name(buf), w[1].name(buf)).is_lt());
+        if !in_order {
+            // A stable sort keeps repeated names in arrival order, and only the last of
+            // each is written: a `Value` map keeps the last insert too.
+            self.members
+                .sort_by(|a, b| key_order(a.name(buf), b.name(buf)));
+            let mut i = 0;
+            while i + 1 < self.members.len() {
+                if key_order(self.members[i].name(buf), self.members[i + 1].name(buf)).is_eq() {
+                    self.members.remove(i);
+                } else {
+                    i += 1;
+                }
+            }
+        }
+        self.out.push(b'{');
+        for (i, m) in self.members.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            // Names need no escaping: struct fields are identifiers, and a map key
+            // that needed an escape was refused in `serialize_key`.
+            self.out.push(b'"');
+            self.out.extend_from_slice(m.name(buf));
+            self.out.extend_from_slice(b"\":");
+            self.out.extend_from_slice(&buf[m.start..m.end]);
+        }
+        self.out.push(b'}');
+        if self.variant {
+            self.out.push(b'}');
+        }
+        self.buf.clear();
+        self.members.clear();
+        self.pool.push((
+            std::mem::take(&mut self.buf),
+            std::mem::take(&mut self.members),
+        ));
+        Ok(())
+    }
+}
+
+impl ser::SerializeMap for Object<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    /// The key is written into the buffer as a JSON value. Plain text (a string that
+    /// needed no escape) is kept as the name; anything else — a number, or text with a
+    /// quote, backslash or control character — is refused, and the caller's `Value`
+    /// route handles those rare keys the way serde_json does.
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> Result<(), Error> {
+        let at = self.buf.len();
+        key.serialize(Writer {
+            out: &mut self.buf,
+            pool: &mut *self.pool,
+            extra: &[],
+        })?;
+        let written = &self.buf[at..];
+        let plain = written.len() >= 2
+            && written[0] == b'"'
+            && written[written.len() - 1] == b'"'
+            && !written.contains(&b'\\');
+        if !plain {
+            return Err(Error("map key that is not plain text".into()));
+        }
+        self.pending_key = Some(Key::Buffered {
+            start: at + 1,
+            end: self.buf.len() - 1,
+        });
+        Ok(())
+    }
+
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
+        let key = self
+            .pending_key
+            .take()
+            .ok_or_else(|| Error("map value without a key".into()))?;
+        self.member(key, value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStruct for Object<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.member(Key::Static(key), value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
+
+impl ser::SerializeStructVariant for Object<'_, '_> {
+    type Ok = ();
+    type Error = Error;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        value: &T,
+    ) -> Result<(), Error> {
+        self.member(Key::Static(key), value)
+    }
+
+    fn end(self) -> Result<(), Error> {
+        self.close()
+    }
+}
