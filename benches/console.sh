@@ -287,24 +287,37 @@ def lnav(sock, jsonl, home):
     ms, s = p.press_and_poll("Enter", lambda s: "Lines not shown" in s)
     out["filter_ms"] = ms
     time.sleep(1.0)
+    # Remove the filter and wait until lines show again.
     p.keys(':delete-filter "tier":"T3"', literal=True, gap=0.5)
-    p.press_and_poll("Enter", lambda s: "deleted filter" in s and content.search(s))
+    p.press_and_poll("Enter", lambda s: "deleted filter" in s and content.search(s), timeout=60)
     time.sleep(1.0)
-    # Search: type it, then time Enter → first hits shown, and until the count settles.
-    p.keys("/export", literal=True, gap=1.0)
-    t = time.monotonic()
+    # Search: open the prompt and type (retrying if lnav was busy and the prompt did not
+    # take the text), then time Enter → first hits shown, and until the count settles.
+    for _ in range(3):
+        p.keys("/", gap=0.3)
+        p.keys("export", literal=True, gap=0.3)
+        typed, s = p.poll(lambda s: "Search for:" in s and "export" in s.rstrip().splitlines()[-1],
+                          time.monotonic(), timeout=5)
+        if typed is not None:
+            break
+        p.keys("Escape", "Escape", gap=0.5)
     hits = re.compile(r"([\d,]+) hits? for")
+    t = time.monotonic()
     ms, s = p.press_and_poll("Enter", lambda s: hits.search(s))
     out["search_first_ms"] = ms
-    last, last_change = None, time.monotonic()
-    while time.monotonic() - last_change < 2.0 and time.monotonic() - t < 60:
-        m = hits.search(p.screen())
-        cur = m.group(1) if m else None
-        if cur != last:
-            last, last_change = cur, time.monotonic()
-        time.sleep(POLL)
-    out["search_settled_ms"] = (last_change - t) * 1000.0
-    out["search_hits"] = last
+    out["search_settled_ms"], out["search_hits"] = None, None
+    if ms is None:
+        out["diag"] = s.rstrip().splitlines()[-3:]
+    else:
+        last, last_change = None, time.monotonic()
+        while time.monotonic() - last_change < 2.0 and time.monotonic() - t < 60:
+            m = hits.search(p.screen())
+            cur = m.group(1) if m else None
+            if cur != last:
+                last, last_change = cur, time.monotonic()
+            time.sleep(POLL)
+        out["search_settled_ms"] = (last_change - t) * 1000.0
+        out["search_hits"] = last
     out["mem"] = p.memory()
     p.close(["Escape", "q"])
     return out
@@ -392,7 +405,8 @@ def report(path):
         print(f"         ledger check while acting: {c['ledger_at']}")
         print(f"         lnav: first screen {fmt(l['screen_rows_ms'])}, filter {fmt(l['filter_ms'])},"
               f" search first hits {fmt(l['search_first_ms'])}, settled {fmt(l['search_settled_ms'])}"
-              f" ({l['search_hits']} hits), peak {fmt(l['mem'].get('VmHWM'), 'MB')}")
+              f" ({l['search_hits']} hits), peak {fmt(l['mem'].get('VmHWM'), 'MB')}"
+              + (f"; search not seen, screen ended {l['diag']}" if l.get("diag") else ""))
 
 if __name__ == "__main__":
     what = sys.argv[1]

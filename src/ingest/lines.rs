@@ -57,14 +57,43 @@ pub fn read_capped_line<R: BufRead>(input: &mut R, buf: &mut Vec<u8>) -> std::io
     }
 }
 
+/// Where the first newline is. Eight bytes at a time (the "has zero byte" trick on
+/// the word XOR newlines, exact about the first match): ingest reads every byte of its
+/// input through here, and a byte-at-a-time search was a tenth of its reading time.
 fn memchr(bytes: &[u8]) -> Option<usize> {
-    bytes.iter().position(|&b| b == b'\n')
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut at = 0;
+    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
+        let w = u64::from_le_bytes(*chunk) ^ (ONES * u64::from(b'\n'));
+        let zeros = w.wrapping_sub(ONES) & !w & HIGHS;
+        if zeros != 0 {
+            return Some(at + (zeros.trailing_zeros() / 8) as usize);
+        }
+        at += 8;
+    }
+    bytes[at..].iter().position(|&b| b == b'\n').map(|i| at + i)
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_newline_is_found_wherever_it_sits_in_a_word() {
+        for len in 0..40 {
+            for nl in 0..len {
+                let mut bytes = vec![b'x'; len];
+                bytes[nl] = b'\n';
+                if nl + 3 < len {
+                    bytes[nl + 3] = b'\n';
+                }
+                assert_eq!(memchr(&bytes), Some(nl), "len {len}, newline at {nl}");
+            }
+            assert_eq!(memchr(&vec![0x8a; len]), None, "len {len}, no newline");
+        }
+    }
 
     #[test]
     fn lines_are_split_and_counted_with_their_newline() {

@@ -85,7 +85,7 @@ pub fn record_bytes(
     };
     let recorded = span(&recorded_at.to_rfc3339());
     let origin_at = span(origin);
-    let prev_at = span(&hex::encode(prev));
+    let prev_at = span(&hash_hex(prev));
     let extra: [(&'static str, &[u8]); 4] = [
         ("seq", seq_text),
         ("recorded_at", &texts[recorded]),
@@ -98,6 +98,16 @@ pub fn record_bytes(
         // Nothing in an `Event` is refused; should that change, the slower path
         // through `Value` still gives the right bytes.
         Err(_) => jcs::canonicalize(&record_value(event, seq, recorded_at, origin, prev)),
+    }
+}
+
+/// A hash as the 64 lowercase hex digits the ledger writes it with (`hex::encode`
+/// builds its string a `char` at a time, which showed in sealing profiles).
+pub fn hash_hex(hash: &Hash) -> String {
+    let mut digits = [0u8; 64];
+    match hex::encode_to_slice(hash, &mut digits) {
+        Ok(()) => String::from_utf8_lossy(&digits).into_owned(),
+        Err(_) => hex::encode(hash),
     }
 }
 

@@ -29,7 +29,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/
 const PAGE_SIZE: u32 = 16 * 1024;
 
 /// Page cache of the sealing connection, in KiB.
-const SEALER_CACHE_KIB: u32 = 64 * 1024;
+const SEALER_CACHE_KIB: u32 = 32 * 1024;
 
 #[derive(Clone)]
 pub struct SqliteStore {

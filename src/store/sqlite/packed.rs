@@ -2,11 +2,10 @@
 //! worker thread, copying each column into an allocation of its own on the way; for a
 //! full scan (`verify`, `export`) that hand-off cost several times SQLite's own work.
 //! So a page is fetched as a few aggregate rows, each packing up to `PACK` rows, and
-//! split here. A pack carries, for its rows in order: a header per row (`seq`,
-//! `exercise` and the byte length of each text column, -1 for NULL, as decimal text),
-//! the records back to back, and the other text columns back to back. Lengths, not
-//! separators, delimit the values, so whatever bytes a tampered row holds are read
-//! back exactly.
+//! split here. A pack carries, for its rows in order, one JSON array per row (`seq`,
+//! `exercise`, the byte length of `record`, then the other text columns, `null` for
+//! NULL) and the records back to back. JSON escaping and the length, not separators,
+//! delimit the values, so whatever bytes a tampered row holds are read back exactly.
 
 use super::super::query::{select_rows, Bind, Filter, Order, Page, Placeholder};
 use super::super::{query_err, StoreError};
@@ -32,57 +31,97 @@ const OTHER_TEXT: [&str; 10] = [
     "outcome",
 ];
 
-/// One pack as SQLite returns it.
-type Pack = (
+/// One pack as SQLite returns it: row count, last `seq`, the rows' JSON arrays (one
+/// per line) and their records.
+type Pack = (i64, Option<i64>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+/// A row's JSON array, as packed.
+type PackedRow = (
     i64,
-    Option<i64>,
+    i64,
+    i64,
     Option<String>,
-    Option<Vec<u8>>,
-    Option<Vec<u8>>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
 );
 
 /// The same rows, in the same order, as `select_rows(filter, page)` returns.
+///
+/// Packs already read are split while the next are read (SQLite works on its own
+/// thread). Reading oldest first from a known `seq`, as `verify` and `export` do, the
+/// pack after next is read at the same time on a second connection, on the guess that
+/// the next pack holds consecutive `seq`s; when it does not (a gap), the guess is
+/// dropped and that pack read again from where the first one really ended.
 pub async fn rows(
     pool: &SqlitePool,
     filter: &Filter,
     page: Page,
 ) -> Result<Vec<StoredRow>, StoreError> {
     let mut out: Vec<StoredRow> = Vec::with_capacity(page.limit.min(8192) as usize);
-    let pack_size = |done: usize| PACK.min(page.limit.saturating_sub(done as u32));
-    let mut want = pack_size(0);
-    if want == 0 {
-        return Ok(out);
-    }
-    let mut pack = fetch(pool, filter, page.order, page.cursor, want).await?;
+    let mut fetched: Vec<Pack> = Vec::new();
+    let mut cursor = page.cursor;
+    let mut received: u32 = 0;
     loop {
-        let (count, edge, ..) = pack;
-        let full = count == i64::from(want);
-        let next_want = pack_size(out.len() + count.max(0) as usize);
-        // The next pack is read while this one is split: SQLite works on its own
-        // thread, so the two overlap.
-        let next = match edge {
-            Some(edge) if full && next_want > 0 => {
-                let cursor = Some(edge as u64);
-                let (next, unpacked) =
-                    tokio::join!(fetch(pool, filter, page.order, cursor, next_want), async {
-                        unpack(pack, page.order, &mut out)
-                    });
-                unpacked?;
-                Some(next?)
+        let want = PACK.min(page.limit - received);
+        if want == 0 {
+            break;
+        }
+        let guess = match (page.order, cursor) {
+            (Order::OldestFirst, Some(c)) if page.limit - received > want => {
+                Some((c + u64::from(want), PACK.min(page.limit - received - want)))
             }
-            _ => {
-                unpack(pack, page.order, &mut out)?;
-                None
+            _ => None,
+        };
+        let reading = async {
+            let next = fetch(pool, filter, page.order, cursor, want);
+            match guess {
+                Some((after, guess_want)) => {
+                    let guessed = fetch(pool, filter, page.order, Some(after), guess_want);
+                    let (next, guessed) = tokio::join!(next, guessed);
+                    Ok::<_, StoreError>((next?, Some((after, guess_want, guessed?))))
+                }
+                None => Ok((next.await?, None)),
             }
         };
-        match next {
-            Some(p) => {
-                pack = p;
-                want = next_want;
+        let splitting = async {
+            fetched
+                .drain(..)
+                .try_for_each(|pack| unpack(pack, page.order, &mut out))
+        };
+        let (read, split) = tokio::join!(reading, splitting);
+        split?;
+        let (next, guessed) = read?;
+        let (count, edge) = (next.0, next.1);
+        fetched.push(next);
+        if count != i64::from(want) {
+            break;
+        }
+        received += want;
+        cursor = edge.map(|e| e as u64);
+        match guessed {
+            Some((after, guess_want, pack)) if cursor == Some(after) => {
+                let (count, edge) = (pack.0, pack.1);
+                fetched.push(pack);
+                if count != i64::from(guess_want) {
+                    break;
+                }
+                received += guess_want;
+                cursor = edge.map(|e| e as u64);
             }
-            None => return Ok(out),
+            _ => {}
         }
     }
+    for pack in fetched {
+        unpack(pack, page.order, &mut out)?;
+    }
+    Ok(out)
 }
 
 async fn fetch(
@@ -105,14 +144,11 @@ async fn fetch(
         Order::OldestFirst => "max(seq)",
         Order::NewestFirst => "min(seq)",
     };
-    let lengths: Vec<String> = std::iter::once("record")
-        .chain(OTHER_TEXT)
-        .map(|c| format!("coalesce(octet_length({c}), -1)"))
-        .collect();
+    // A NULL record packs as length -1 (and nothing in the records).
     let sql = format!(
-        "SELECT count(*), {edge}, group_concat(concat_ws(',', seq, exercise, {}), ';'), \
-         group_concat(record, ''), group_concat(concat({}), '') FROM ({})",
-        lengths.join(", "),
+        "SELECT count(*), {edge}, \
+         group_concat(json_array(seq, exercise, coalesce(octet_length(record), -1), {}), char(10)), \
+         group_concat(record, '') FROM ({})",
         OTHER_TEXT.join(", "),
         inner.text
     );
@@ -129,30 +165,18 @@ async fn fetch(
 }
 
 fn unpack(pack: Pack, order: Order, out: &mut Vec<StoredRow>) -> Result<(), StoreError> {
-    let (count, _, headers, records, others) = pack;
+    let (count, _, arrays, records) = pack;
     let first = out.len();
     let mut records = records.as_deref().unwrap_or_default();
-    let mut others = others.as_deref().unwrap_or_default();
-    for header in headers.as_deref().unwrap_or_default().split(';') {
-        if header.is_empty() {
-            continue;
-        }
-        let mut numbers = header.split(',').map(|n| n.parse::<i64>().ok());
-        let mut next = || {
-            numbers
-                .next()
-                .flatten()
-                .ok_or_else(|| corrupt("a packed row header is malformed"))
-        };
-        let seq = next()?;
-        let exercise = next()?;
-        let record = take(&mut records, next()?)?;
-        let mut texts: [Option<String>; OTHER_TEXT.len()] = Default::default();
-        for t in &mut texts {
-            *t = take(&mut others, next()?)?;
-        }
-        let [hash, event_id, time, kind, tier, reason_code, agent_id, correlation_id, environment, outcome] =
-            texts;
+    let arrays = arrays.as_deref().unwrap_or_default();
+    // JSON escapes every line feed inside a string, so one appears only between rows.
+    for array in arrays.split(|&b| b == b'\n').filter(|a| !a.is_empty()) {
+        let row: PackedRow = serde_json::from_slice(array).map_err(|e| decode_err(Box::new(e)))?;
+        let (seq, exercise, record_len, hash, event_id, time, kind, tier, reason_code) = (
+            row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8,
+        );
+        let (agent_id, correlation_id, environment, outcome) = (row.9, row.10, row.11, row.12);
+        let record = take(&mut records, record_len)?;
         out.push(StoredRow {
             seq: seq as u64,
             hash: required(hash, "hash")?,
@@ -171,7 +195,7 @@ fn unpack(pack: Pack, order: Order, out: &mut Vec<StoredRow>) -> Result<(), Stor
             },
         });
     }
-    if (out.len() - first) as i64 != count || !records.is_empty() || !others.is_empty() {
+    if (out.len() - first) as i64 != count || !records.is_empty() {
         return Err(corrupt("a pack does not hold the rows it counted"));
     }
     put_in_order(&mut out[first..], order);
@@ -222,4 +246,89 @@ fn decode_err(source: Box<dyn std::error::Error + Send + Sync>) -> StoreError {
 
 fn corrupt(what: &str) -> StoreError {
     StoreError::Corrupt(format!("reading records: {what}"))
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::super::SqliteStore;
+    use super::*;
+    use crate::demo::{history, DemoSpec};
+    use crate::event::{Tier, Timestamp};
+    use crate::ledger::note::NoteSigner;
+    use crate::store::{stored_row, SealContext};
+
+    /// The rows as the plain one-row-at-a-time query returns them.
+    async fn unpacked(pool: &SqlitePool, filter: &Filter, page: Page) -> Vec<StoredRow> {
+        let sql = select_rows(Placeholder::Question, filter, page);
+        let mut q = sqlx::query(&sql.text);
+        for b in sql.binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q.fetch_all(pool).await.unwrap();
+        rows.iter().map(|r| stored_row(r).unwrap()).collect()
+    }
+
+    fn same(a: &[StoredRow], b: &[StoredRow]) -> bool {
+        a.len() == b.len()
+            && a.iter().zip(b).all(|(x, y)| {
+                (x.seq, &x.hash, &x.record, &x.columns) == (y.seq, &y.hash, &y.record, &y.columns)
+            })
+    }
+
+    #[tokio::test]
+    async fn packed_pages_hold_exactly_the_rows_of_the_plain_query_even_across_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("packed.db"), None)
+            .await
+            .unwrap();
+        let signer = NoteSigner::generate("test").unwrap();
+        let spec = DemoSpec {
+            seed: 3,
+            events: 1500,
+            days: 2,
+            until: "2026-11-20T12:00:00Z".parse().unwrap(),
+        };
+        let ctx = SealContext {
+            signer: &signer,
+            now: Timestamp::now(),
+            force_checkpoint: false,
+            anchor: None,
+        };
+        store.seal(history(&spec).collect(), &ctx).await.unwrap();
+        // Gaps where a guessed pack would start, inside one, and a lone missing row,
+        // plus a NULL in an indexed column.
+        sqlx::raw_sql(
+            "DROP TRIGGER events_no_delete; DROP TRIGGER events_no_update; \
+             DELETE FROM events WHERE seq BETWEEN 257 AND 300 OR seq = 700 OR seq = 1025; \
+             UPDATE events SET tier = NULL WHERE seq = 5",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let tier = Filter {
+            tiers: vec![Tier::T1],
+            ..Filter::default()
+        };
+        let all = Filter::default();
+        for (filter, page) in [
+            (&all, Page::oldest_first(0, 5000)),
+            (&all, Page::oldest_first(0, 600)),
+            (&all, Page::oldest_first(250, 513)),
+            (&all, Page::oldest_first(1400, 512)),
+            (&all, Page::oldest_first(2000, 10)),
+            (&all, Page::oldest_first(0, 0)),
+            (&all, Page::newest_first(None, 700)),
+            (&all, Page::newest_first(Some(800), 300)),
+            (&tier, Page::oldest_first(0, 400)),
+            (&tier, Page::newest_first(None, 1000)),
+        ] {
+            let want = unpacked(&store.pool, filter, page).await;
+            let got = rows(&store.pool, filter, page).await.unwrap();
+            assert!(same(&got, &want), "{page:?} with {filter:?}");
+        }
+    }
 }

@@ -6,6 +6,7 @@ use super::super::batch::Planner;
 use super::super::{query_err, Sealed, StoreError};
 use crate::event::Event;
 use crate::ledger::columns::{search_text, IndexedColumns};
+use crate::ledger::seal::hash_hex;
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection};
 
 /// Rows per INSERT statement (14 parameters each, well under SQLite's limit) and per
@@ -27,7 +28,7 @@ pub fn seal_slice(planner: &mut Planner, events: Vec<(usize, Event)>) -> (Vec<Ro
     let mut rows = Vec::with_capacity(sealed.len());
     let mut done = Vec::with_capacity(sealed.len());
     for (index, r) in sealed {
-        let hash = hex::encode(r.hash);
+        let hash = hash_hex(&r.hash);
         done.push(Sealed {
             index,
             seq: r.seq,
