@@ -582,7 +582,10 @@ async fn best_of_chunk(
 }
 
 async fn load_agents(store: &Store) -> Result<Vec<AgentSummary>, crate::store::StoreError> {
-    let totals = store.agent_totals().await?;
+    // The last week: bounded work on a year of history, and what an on-call engineer asks.
+    let since = Timestamp::from_millis(Timestamp::now().millis() - 7 * 86_400_000)
+        .unwrap_or(Timestamp::now());
+    let totals = store.agent_totals(since).await?;
     let mut out = Vec::with_capacity(totals.len());
     for t in totals {
         let last = store.rows_by_seq(&[t.last_seq]).await?;

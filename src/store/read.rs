@@ -23,11 +23,14 @@ pub struct AgentTotals {
 const TIER_COUNTS_SQLITE: &str =
     "SELECT tier, COUNT(*) FROM events INDEXED BY events_time WHERE time >= ";
 const TIER_COUNTS: &str = "SELECT tier, COUNT(*) FROM events WHERE time >= ";
-const AGENT_TOTALS: &str = "SELECT agent_id, COUNT(*), \
+/// Per-agent totals over a recent window (the time index bounds the work, as above).
+const AGENT_TOTALS_COLUMNS: &str = "SELECT agent_id, COUNT(*), \
      SUM(CASE WHEN outcome IN ('failure', 'error') THEN 1 ELSE 0 END), \
      SUM(CASE WHEN tier = 'T0' THEN 1 ELSE 0 END), SUM(CASE WHEN tier = 'T1' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN tier = 'T2' THEN 1 ELSE 0 END), SUM(CASE WHEN tier = 'T3' THEN 1 ELSE 0 END), \
-     MAX(seq) FROM events WHERE agent_id IS NOT NULL GROUP BY agent_id ORDER BY MAX(seq) DESC";
+     MAX(seq) FROM events";
+const AGENT_TOTALS_TAIL: &str =
+    " AND agent_id IS NOT NULL GROUP BY agent_id ORDER BY MAX(seq) DESC";
 
 impl Store {
     fn placeholder(&self) -> Placeholder {
@@ -69,11 +72,29 @@ impl Store {
     }
 
     /// Totals per agent, most recently active first.
-    pub async fn agent_totals(&self) -> Result<Vec<AgentTotals>, StoreError> {
+    pub async fn agent_totals(&self, since: Timestamp) -> Result<Vec<AgentTotals>, StoreError> {
         type R = (String, i64, i64, i64, i64, i64, i64, i64);
+        let index = match self {
+            Store::Sqlite(_) => " INDEXED BY events_time",
+            Store::Postgres(_) => "",
+        };
+        let mut sql = Sql::new(
+            self.placeholder(),
+            &format!("{AGENT_TOTALS_COLUMNS}{index} WHERE time >= "),
+        );
+        sql.bind(Bind::Text(since.to_rfc3339()))
+            .push(AGENT_TOTALS_TAIL);
         let rows: Vec<R> = match self {
-            Store::Sqlite(s) => sqlx::query_as(AGENT_TOTALS).fetch_all(&s.pool).await,
-            Store::Postgres(s) => sqlx::query_as(AGENT_TOTALS).fetch_all(&s.pool).await,
+            Store::Sqlite(s) => {
+                bind_sqlite(sqlx::query_as(&sql.text), &sql.binds)
+                    .fetch_all(&s.pool)
+                    .await
+            }
+            Store::Postgres(s) => {
+                bind_pg(sqlx::query_as(&sql.text), &sql.binds)
+                    .fetch_all(&s.pool)
+                    .await
+            }
         }
         .map_err(query_err("summarising agents"))?;
         Ok(rows

@@ -84,7 +84,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let text = if a.loading {
             "loading agents…"
         } else {
-            "no agent has acted yet"
+            "no agent has acted in the last 7 days"
         };
         let line = Line::from(own(text, theme.muted)).centered();
         frame.render_widget(line, row_rect(area, area.height / 2));
@@ -122,7 +122,7 @@ fn headings(w: &Widths, theme: &Theme) -> Line<'static> {
         tier(Tier::T2),
         tier(Tier::T1),
         tier(Tier::T0),
-        h(w.events, "events"),
+        h(w.events, "7d events"),
         h(w.fail, "fail"),
     ])
 }
