@@ -138,6 +138,22 @@ impl SqliteStore {
                 }
             })?),
         };
+        let outcome = self.seal_on(conn, events, ctx).await;
+        if outcome.is_err() {
+            // Whatever broke the batch may have broken the connection too; the next
+            // batch opens a fresh one rather than failing the same way forever.
+            *sealer = None;
+        }
+        outcome
+    }
+
+    /// One sealing transaction on the sealer's connection.
+    async fn seal_on(
+        &self,
+        conn: &mut SqliteConnection,
+        events: Vec<Event>,
+        ctx: &SealContext<'_>,
+    ) -> Result<SealOutcome, StoreError> {
         let mut tx = conn
             .begin_with("BEGIN IMMEDIATE")
             .await
