@@ -112,16 +112,7 @@ impl<'a, 'x> Writer<'a, 'x> {
     }
 
     fn object(self, variant: bool) -> Object<'a, 'x> {
-        let (buf, members) = self.pool.pop().unwrap_or_default();
-        Object {
-            out: self.out,
-            pool: self.pool,
-            buf,
-            members,
-            pending_key: None,
-            extra: self.extra,
-            variant,
-        }
+        Object::open(self.out, self.pool, self.extra, variant)
     }
 
     /// `{"variant":` … `}` around an enum variant's content, as serde_json writes it.
@@ -276,13 +267,7 @@ impl<'a, 'x> ser::Serializer for Writer<'a, 'x> {
     }
 
     fn serialize_seq(self, _len: Option<usize>) -> Result<Array<'a>, Error> {
-        self.out.push(b'[');
-        Ok(Array {
-            out: self.out,
-            pool: self.pool,
-            first: true,
-            variant: false,
-        })
+        Ok(Array::open(self.out, self.pool, false))
     }
 
     fn serialize_tuple(self, len: usize) -> Result<Array<'a>, Error> {
@@ -298,12 +283,10 @@ impl<'a, 'x> ser::Serializer for Writer<'a, 'x> {
         _name: &'static str,
         _index: u32,
         variant: &'static str,
-        len: usize,
+        _len: usize,
     ) -> Result<Array<'a>, Error> {
         self.open_variant(variant);
-        let mut array = self.serialize_seq(Some(len))?;
-        array.variant = true;
-        Ok(array)
+        Ok(Array::open(self.out, self.pool, true))
     }
 
     fn serialize_map(self, _len: Option<usize>) -> Result<Object<'a, 'x>, Error> {

@@ -7,14 +7,25 @@ use serde::ser::{self, Serialize};
 
 /// An array being written: elements go straight to the output, in order.
 pub(super) struct Array<'a> {
-    pub(super) out: &'a mut Vec<u8>,
-    pub(super) pool: &'a mut Pool,
-    pub(super) first: bool,
+    out: &'a mut Vec<u8>,
+    pool: &'a mut Pool,
+    first: bool,
     /// Inside `{"variant":…}`, which needs its closing brace.
-    pub(super) variant: bool,
+    variant: bool,
 }
 
-impl Array<'_> {
+impl<'a> Array<'a> {
+    /// Writes `[`; `variant` when inside `{"variant":…}`, which `close` also ends.
+    pub(super) fn open(out: &'a mut Vec<u8>, pool: &'a mut Pool, variant: bool) -> Self {
+        out.push(b'[');
+        Array {
+            out,
+            pool,
+            first: true,
+            variant,
+        }
+    }
+
     fn element<T: Serialize + ?Sized>(&mut self, value: &T) -> Result<(), Error> {
         if !self.first {
             self.out.push(b',');
@@ -109,19 +120,39 @@ impl Member {
 /// they arrive (in declaration or map order); `end` sorts the names and copies the
 /// members out in canonical order.
 pub(super) struct Object<'a, 'x> {
-    pub(super) out: &'a mut Vec<u8>,
-    pub(super) pool: &'a mut Pool,
-    pub(super) buf: Vec<u8>,
-    pub(super) members: Vec<Member>,
+    out: &'a mut Vec<u8>,
+    pool: &'a mut Pool,
+    buf: Vec<u8>,
+    members: Vec<Member>,
     /// The key of a map entry whose value has not arrived yet.
-    pub(super) pending_key: Option<Key>,
+    pending_key: Option<Key>,
     /// Members merged in at the end (the seal's fields, at the top level only).
-    pub(super) extra: &'x [(&'static str, &'x [u8])],
+    extra: &'x [(&'static str, &'x [u8])],
     /// Inside `{"variant":…}`, which needs its closing brace.
-    pub(super) variant: bool,
+    variant: bool,
 }
 
-impl Object<'_, '_> {
+impl<'a, 'x> Object<'a, 'x> {
+    /// An object whose members are buffered until `close`; `extra` members are merged
+    /// in then, and `variant` closes the `{"variant":…}` around it too.
+    pub(super) fn open(
+        out: &'a mut Vec<u8>,
+        pool: &'a mut Pool,
+        extra: &'x [(&'static str, &'x [u8])],
+        variant: bool,
+    ) -> Self {
+        let (buf, members) = pool.pop().unwrap_or_default();
+        Object {
+            out,
+            pool,
+            buf,
+            members,
+            pending_key: None,
+            extra,
+            variant,
+        }
+    }
+
     fn member<T: Serialize + ?Sized>(&mut self, key: Key, value: &T) -> Result<(), Error> {
         let start = self.buf.len();
         value.serialize(Writer {
