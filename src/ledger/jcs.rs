@@ -287,7 +287,7 @@ const STRING_STOP: [u8; 256] = {
 /// Eight bytes at a time: a word is skipped whole unless it holds a quote, a
 /// backslash or a control byte (the classic "has zero byte" bit trick, which
 /// is exact about whether and where the first such byte is).
-fn ordinary_run(bytes: &[u8]) -> usize {
+pub(crate) fn ordinary_run(bytes: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;

@@ -31,7 +31,7 @@ pub fn write_string(s: &str, out: &mut Vec<u8>) {
     out.reserve(rest.len() + 2);
     out.push(b'"');
     loop {
-        let run = plain_run(rest);
+        let run = crate::ledger::jcs::ordinary_run(rest);
         out.extend_from_slice(&rest[..run]);
         let Some((&b, tail)) = rest[run..].split_first() else {
             break;
@@ -50,30 +50,6 @@ pub fn write_string(s: &str, out: &mut Vec<u8>) {
         rest = tail;
     }
     out.push(b'"');
-}
-
-/// Length of the leading run of bytes that are written as they are. Eight bytes at a
-/// time: a word is passed whole unless it holds a quote, a backslash or a control
-/// byte (the "has zero byte" trick, exact about where the first such byte is).
-fn plain_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGHS;
-    let mut at = 0;
-    while let Some(chunk) = bytes.get(at..).and_then(<[u8]>::first_chunk::<8>) {
-        let w = u64::from_le_bytes(*chunk);
-        let stops = has_zero(w ^ (ONES * u64::from(b'"')))
-            | has_zero(w ^ (ONES * u64::from(b'\\')))
-            | (w.wrapping_sub(ONES * 0x20) & !w & HIGHS);
-        if stops != 0 {
-            return at + (stops.trailing_zeros() / 8) as usize;
-        }
-        at += 8;
-    }
-    at + bytes[at..]
-        .iter()
-        .position(|&c| ESCAPE[usize::from(c)] != 0)
-        .unwrap_or(bytes.len() - at)
 }
 
 /// Orders member names (as UTF-8) by their UTF-16 code units. That is byte order
