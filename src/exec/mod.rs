@@ -3,11 +3,14 @@
 //! tables of the config file), its validation at load, the choice of executor for an
 //! action and agent, and the pure substitution of placeholders. Nothing in `config` spawns
 //! a process, opens a socket or writes to the ledger: running belongs to the code that
-//! seals the intent first (DESIGN §8).
+//! seals the intent first (DESIGN §8). `run` performs one invocation for that code and
+//! reports what it produced.
 
 pub mod config;
+pub mod run;
 
 pub use config::{
     display_argv, render_argv, render_http, Action, Body, ExecConfigError, Executor, Executors,
     HttpRequest, Invocation, MissingEnv, Placeholder, RenderedRequest, Run, Vars,
 };
+pub use run::{run, run_with_verify, Prepared, RunReport, RunStatus, EXCERPT_BYTES};
