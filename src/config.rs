@@ -34,9 +34,17 @@ pub struct Config {
     /// Key rebinding: `"ctrl-y" = "copy"`, `"y" = "none"`.
     #[serde(default)]
     pub keys: std::collections::BTreeMap<String, String>,
+    /// Role of operators not listed in `[roles]` (default: responder).
+    pub default_role: Option<crate::respond::Role>,
+    /// Operator id → role: viewer, responder, approver or admin.
+    #[serde(default)]
+    pub roles: std::collections::BTreeMap<String, crate::respond::Role>,
     /// Containment executors (`[[executors]]`), validated by `exec::Executors::parse`.
     #[serde(default)]
     pub executors: Vec<toml::Value>,
+    /// The same tables, validated, as the responders use them.
+    #[serde(skip)]
+    pub executor_set: crate::exec::Executors,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -100,14 +108,14 @@ impl Config {
 
     pub fn parse(text: &str) -> Result<Config, String> {
         // Executors are checked here too, so a bad one fails at startup, never mid-incident.
-        crate::exec::Executors::parse(text).map_err(|errors| {
+        let executor_set = crate::exec::Executors::parse(text).map_err(|errors| {
             errors
                 .iter()
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join("\n")
         })?;
-        toml::from_str(text).map_err(|e| {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
             let at = e
                 .span()
                 .map(|s| {
@@ -116,7 +124,16 @@ impl Config {
                 })
                 .unwrap_or_default();
             format!("{at}{}", e.message())
-        })
+        })?;
+        config.executor_set = executor_set;
+        Ok(config)
+    }
+
+    pub fn roles(&self) -> crate::respond::Roles {
+        crate::respond::Roles {
+            default: self.default_role.unwrap_or(crate::respond::Role::Responder),
+            by_operator: self.roles.clone(),
+        }
     }
 
     pub fn key_file(&self, dirs: &Dirs) -> PathBuf {

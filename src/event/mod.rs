@@ -282,6 +282,16 @@ pub enum ReversibilityClass {
     None,
 }
 
+impl ReversibilityClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReversibilityClass::Full => "full",
+            ReversibilityClass::Partial => "partial",
+            ReversibilityClass::None => "none",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RollbackRef {

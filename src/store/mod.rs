@@ -140,6 +140,16 @@ impl Store {
         Ok(outcome)
     }
 
+    /// Refuses early when sealing could not reach the ledger others read: an SQLite file
+    /// deleted, replaced or made read-only under a running process. PostgreSQL reports
+    /// such trouble when the seal runs, inside its transaction.
+    pub fn check_writable(&self) -> Result<(), String> {
+        match self {
+            Store::Sqlite(s) => s.check_writable(),
+            Store::Postgres(_) => Ok(()),
+        }
+    }
+
     /// The `seq` of the newest record (0 when empty).
     pub async fn head_seq(&self) -> Result<u64, StoreError> {
         match self {

@@ -13,6 +13,8 @@ pub struct Filter {
     pub kinds: Vec<String>,
     pub environments: Vec<String>,
     pub correlation_id: Option<String>,
+    /// Exact producer event ids (looked up through the idempotency index).
+    pub event_ids: Vec<String>,
     pub since: Option<Timestamp>,
     pub until: Option<Timestamp>,
 }
@@ -164,6 +166,7 @@ fn push_filter(sql: &mut Sql, f: &Filter) {
         ("agent_id", &f.agents),
         ("kind", &f.kinds),
         ("environment", &f.environments),
+        ("event_id", &f.event_ids),
     ] {
         if !values.is_empty() {
             sql.bind_list(column, values.iter().cloned());

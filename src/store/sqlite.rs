@@ -36,6 +36,8 @@ pub struct SqliteStore {
     pub(super) pool: SqlitePool,
     sealer: Arc<Sealer>,
     path: PathBuf,
+    /// (device, inode) of the file when it was opened, to notice it being replaced.
+    identity: Option<(u64, u64)>,
     origin: String,
 }
 
@@ -104,8 +106,27 @@ impl SqliteStore {
                 conn: Mutex::new(None),
             }),
             path: path.to_path_buf(),
+            identity: file_identity(path),
             origin,
         })
+    }
+
+    /// Whether a seal would reach the file users and verifiers read. SQLite itself
+    /// would go on writing through its open descriptors into a file that was deleted or
+    /// replaced, and root ignores a read-only mode, so both are checked here.
+    pub fn check_writable(&self) -> Result<(), String> {
+        let shown = self.path.display();
+        let meta = std::fs::metadata(&self.path)
+            .map_err(|e| format!("the store file {shown} is gone ({e})"))?;
+        if self.identity.is_some() && file_identity(&self.path) != self.identity {
+            return Err(format!(
+                "the store file {shown} was replaced since custody opened it"
+            ));
+        }
+        if meta.permissions().readonly() {
+            return Err(format!("the store file {shown} is read-only"));
+        }
+        Ok(())
     }
 
     pub fn path(&self) -> &Path {
@@ -326,4 +347,9 @@ pub(crate) fn decode_hash(text: &str) -> Result<Hash, StoreError> {
     hex::decode_to_slice(text, &mut h)
         .map_err(|_| StoreError::Corrupt(format!("stored hash `{text}` is not 64 hex digits")))?;
     Ok(h)
+}
+
+fn file_identity(path: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }

@@ -1,0 +1,232 @@
+//! The edge where a containment action happens: seal the intent, run the executor, seal
+//! the result. If the intent cannot be sealed nothing runs. Playbook steps ride in the
+//! same transactions: `started` is sealed with the intent, `done` or `failed` with the
+//! result, so the checklist and the control events never disagree.
+
+use super::events;
+use super::plan::Plan;
+use super::Refused;
+use crate::event::{Event, OutcomeStatus, Timestamp};
+use crate::exec::run::{self, RunReport};
+use crate::incident::{record as incident_record, Incident, IncidentParams};
+use crate::ledger::note::NoteSigner;
+use crate::playbook::StepChange;
+use crate::store::{SealContext, Store};
+use std::path::Path;
+use std::time::Duration;
+
+/// Where control and incident events are sealed.
+pub struct Ledger<'a> {
+    pub store: &'a Store,
+    pub signer: &'a NoteSigner,
+    pub anchor: Option<&'a Path>,
+}
+
+impl Ledger<'_> {
+    /// Seals `events` in one transaction, in order, and returns their `seq`s. A
+    /// checkpoint is signed after the batch when `checkpoint` is set.
+    pub async fn seal(&self, events: Vec<Event>, checkpoint: bool) -> Result<Vec<u64>, String> {
+        self.store.check_writable()?;
+        let n = events.len();
+        let ctx = SealContext {
+            signer: self.signer,
+            now: Timestamp::now(),
+            force_checkpoint: checkpoint,
+            anchor: self.anchor,
+        };
+        let out = self
+            .store
+            .seal(events, &ctx)
+            .await
+            .map_err(|e| e.to_string())?;
+        if out.sealed.len() != n {
+            return Err(format!(
+                "{} of {n} events were already in the ledger",
+                n - out.sealed.len()
+            ));
+        }
+        Ok(out.sealed.iter().map(|s| s.seq).collect())
+    }
+}
+
+/// A new event id (UUIDv7: time-ordered, unique).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+/// A UUIDv7 made without randomness, for pure code that must name an event before it is
+/// sealed (the console's update): the time is `now`, and the bits UUIDv7 leaves random
+/// come from SHA-256 of `seed` (a random session id) and `n` (a counter in that session),
+/// so ids never repeat across sessions or within one.
+pub fn derived_id(now: Timestamp, seed: &str, n: u64) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(seed.as_bytes())
+        .chain_update(n.to_be_bytes())
+        .finalize();
+    let mut bits = [0u8; 10];
+    bits.copy_from_slice(&digest[..10]);
+    let ms = u64::try_from(now.millis()).unwrap_or_default();
+    uuid::Builder::from_unix_timestamp_millis(ms, &bits)
+        .into_uuid()
+        .to_string()
+}
+
+/// What one action did, for the console and the command line to report.
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub intent: Event,
+    pub intent_seq: u64,
+    pub result: Event,
+    pub result_seq: u64,
+    pub report: RunReport,
+    pub verify: Option<RunReport>,
+}
+
+impl Done {
+    pub fn succeeded(&self) -> bool {
+        self.result.outcome_status() == Some(OutcomeStatus::Success)
+    }
+}
+
+/// Seals incident events (open, step, close) in one transaction.
+pub async fn record(
+    ledger: &Ledger<'_>,
+    events: Vec<Event>,
+    checkpoint: bool,
+) -> Result<Vec<u64>, Refused> {
+    ledger
+        .seal(events, checkpoint)
+        .await
+        .map_err(Refused::CannotSeal)
+}
+
+/// The incident and step a plan carries out, to record the checklist change with it.
+#[derive(Debug, Clone, Copy)]
+pub struct StepRun<'a> {
+    pub incident: &'a Incident,
+    /// The step needs a second person: it stays in progress after it ran, for someone
+    /// else to check off.
+    pub second_person: bool,
+}
+
+/// Runs a confirmed plan write-ahead. With `step`, the playbook step named in
+/// `plan.request.step` is started with the intent and finished (or failed) with the result.
+pub async fn execute(
+    ledger: &Ledger<'_>,
+    plan: &Plan,
+    step: Option<StepRun<'_>>,
+    session: Option<&str>,
+) -> Result<Done, Refused> {
+    let fixed;
+    let plan = match &plan.intent_id {
+        Some(_) => plan,
+        None => {
+            fixed = plan.clone().with_intent_id(new_id());
+            &fixed
+        }
+    };
+    let id = plan.intent_id.clone().unwrap_or_else(new_id);
+    let intent = events::intent(plan, id, Timestamp::now(), session);
+    let second_person = step.is_some_and(|s| s.second_person);
+    let step = plan.request.step.as_ref().zip(step.map(|s| s.incident));
+    let mut first = Vec::new();
+    if let Some(((playbook, step_id), inc)) = step {
+        let mut params = IncidentParams::step(&inc.id, playbook, step_id, &StepChange::Start);
+        params.control_event = Some(intent.event_id.clone());
+        first.push(incident_record::update(
+            new_id(),
+            Timestamp::now(),
+            &plan.request.operator,
+            inc,
+            params,
+            &plan.request.justification,
+        ));
+    }
+    first.push(intent.clone());
+    let seqs = ledger
+        .seal(first, false)
+        .await
+        .map_err(Refused::CannotSeal)?;
+    let intent_seq = seqs.last().copied().unwrap_or_default();
+
+    let invocation = plan.invocation.clone();
+    let verify = plan.verify.clone();
+    let prepared = plan.prepared.clone();
+    let vars = plan.vars.clone();
+    let (report, verify_report) = tokio::task::spawn_blocking(move || {
+        let timeout = Duration::from_secs(invocation.timeout_s);
+        run::run_with_verify(&prepared, timeout, verify.as_ref(), &vars)
+    })
+    .await
+    .map_err(|e| Refused::ResultNotSealed(format!("the executor task failed: {e}")))?;
+
+    let result = events::result(
+        &intent,
+        &report,
+        verify_report.as_ref(),
+        new_id(),
+        Timestamp::now(),
+    );
+    let mut after = vec![result.clone()];
+    if let Some(((playbook, step_id), inc)) = step {
+        let ok = result.outcome_status() == Some(OutcomeStatus::Success);
+        let change = if !ok {
+            Some(StepChange::Fail {
+                reason: report.detail.clone(),
+            })
+        } else if second_person {
+            None
+        } else {
+            Some(StepChange::Complete {
+                note: format!("{}: {}", plan.executor_name, report.detail),
+            })
+        };
+        if let Some(change) = change {
+            let text = match &change {
+                StepChange::Complete { note } => note.clone(),
+                StepChange::Fail { reason } | StepChange::Skip { reason } => reason.clone(),
+                StepChange::Start => String::new(),
+            };
+            let mut params = IncidentParams::step(&inc.id, playbook, step_id, &change);
+            params.control_event = Some(result.event_id.clone());
+            after.push(incident_record::update(
+                new_id(),
+                Timestamp::now(),
+                &plan.request.operator,
+                inc,
+                params,
+                &text,
+            ));
+        }
+    }
+    let seqs = ledger
+        .seal(after, false)
+        .await
+        .map_err(Refused::ResultNotSealed)?;
+    Ok(Done {
+        intent,
+        intent_seq,
+        result,
+        result_seq: seqs.first().copied().unwrap_or_default(),
+        report,
+        verify: verify_report,
+    })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_ids_are_uuid_v7_distinct_per_counter_and_seed() {
+        let now = Timestamp::from_millis(1_790_000_000_000).unwrap();
+        let a = derived_id(now, "session-a", 1);
+        let parsed = uuid::Uuid::parse_str(&a).unwrap();
+        assert_eq!(parsed.get_version_num(), 7);
+        assert_ne!(a, derived_id(now, "session-a", 2));
+        assert_ne!(a, derived_id(now, "session-b", 1));
+        assert_eq!(a, derived_id(now, "session-a", 1));
+    }
+}

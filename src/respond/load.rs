@@ -1,0 +1,126 @@
+//! Reading what responders need from the store: the events incidents and control state
+//! are derived from, and single events by id. Derivation itself is pure (`incident`).
+
+use super::events::{unresolved_intents, CONTROL_KINDS};
+use crate::event::Event;
+use crate::incident::{self, AgentControl, Incident};
+use crate::ledger::seal::event_from_record;
+use crate::store::{Filter, Page, Store, StoreError};
+use std::collections::HashMap;
+
+/// Every kind incidents and control state are folded from.
+pub fn response_kinds() -> Vec<String> {
+    let mut kinds: Vec<String> = ["incident.open", "incident.step", "incident.close"]
+        .into_iter()
+        .chain(CONTROL_KINDS)
+        .chain(["human.intervention"])
+        .map(str::to_string)
+        .collect();
+    kinds.sort();
+    kinds
+}
+
+/// The response side of the ledger, derived.
+#[derive(Debug, Clone, Default)]
+pub struct Situation {
+    /// The response events with their `seq`, in ledger order.
+    pub events: Vec<(u64, Event)>,
+    pub incidents: Vec<Incident>,
+    pub agents: HashMap<String, AgentControl>,
+    /// Control intents no result points to, with their `seq`.
+    pub unresolved: Vec<(u64, Event)>,
+}
+
+impl Situation {
+    pub fn derive(events: Vec<(u64, Event)>) -> Situation {
+        let incidents = incident::derive(events.iter().map(|(_, e)| e));
+        let agents = incident::agent_states(events.iter().map(|(_, e)| e));
+        let open: Vec<&Event> = unresolved_intents(events.iter().map(|(_, e)| e));
+        let unresolved = events
+            .iter()
+            .filter(|(_, e)| open.iter().any(|o| o.event_id == e.event_id))
+            .cloned()
+            .collect();
+        Situation {
+            events,
+            incidents,
+            agents,
+            unresolved,
+        }
+    }
+
+    pub fn incident(&self, id: &str) -> Option<&Incident> {
+        self.incidents.iter().find(|i| i.id == id)
+    }
+
+    /// The newest incident that is not closed (real ones before drills).
+    pub fn active_incident(&self) -> Option<&Incident> {
+        self.incidents
+            .iter()
+            .rev()
+            .filter(|i| i.state != incident::IncidentState::Closed)
+            .min_by_key(|i| i.exercise)
+    }
+}
+
+/// Loads every response event and derives incidents, control state and open intents.
+pub async fn situation(store: &Store) -> Result<Situation, StoreError> {
+    let filter = Filter {
+        kinds: response_kinds(),
+        ..Filter::default()
+    };
+    let events = all_events(store, &filter).await?;
+    Ok(Situation::derive(events))
+}
+
+/// One event by its producer id, with its `seq`.
+pub async fn event_by_id(
+    store: &Store,
+    event_id: &str,
+) -> Result<Option<(u64, Event)>, StoreError> {
+    let filter = Filter {
+        event_ids: vec![event_id.to_string()],
+        ..Filter::default()
+    };
+    let rows = store.rows(&filter, Page::oldest_first(0, 1)).await?;
+    Ok(rows
+        .first()
+        .and_then(|r| Some((r.seq, event_from_record(&r.record).ok()?))))
+}
+
+/// An agent's actions since a time, oldest first: what a bulk rollback considers.
+pub async fn actions_since(
+    store: &Store,
+    agent: &str,
+    since: crate::event::Timestamp,
+) -> Result<Vec<Event>, StoreError> {
+    let filter = Filter {
+        agents: vec![agent.to_string()],
+        kinds: vec!["ai.action".into()],
+        since: Some(since),
+        ..Filter::default()
+    };
+    let events = all_events(store, &filter).await?;
+    Ok(events.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Every event matching `filter`, oldest first, with its `seq`, paged through the store.
+async fn all_events(store: &Store, filter: &Filter) -> Result<Vec<(u64, Event)>, StoreError> {
+    const PAGE: u32 = 5000;
+    let mut events = Vec::new();
+    let mut after = 0;
+    loop {
+        let rows = store.rows(filter, Page::oldest_first(after, PAGE)).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        let full = rows.len() == PAGE as usize;
+        events.extend(
+            rows.iter()
+                .filter_map(|r| Some((r.seq, event_from_record(&r.record).ok()?))),
+        );
+        if !full {
+            break;
+        }
+    }
+    Ok(events)
+}

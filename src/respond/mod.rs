@@ -1,0 +1,52 @@
+//! Containment actions and incident work, end to end: who may act (`roles`), what will
+//! run (`plan`), the write-ahead `control.*` events (`events`), and the edge that seals
+//! the intent, runs the executor and seals the result (`act`). The console and the
+//! command line both go through here, so they refuse the same things with the same words.
+//!
+//! `roles`, `plan` and `events` are pure; `act` and `load` do the IO.
+
+pub mod act;
+pub mod events;
+pub mod load;
+pub mod plan;
+pub mod roles;
+pub mod work;
+
+pub use act::{derived_id, execute, new_id, record, Done, Ledger, StepRun};
+pub use events::{unresolved_intents, CONTROL_KINDS};
+pub use plan::{check_confirmation, plan, split_rollback, undoable, Confirmation, Plan, Request};
+pub use roles::{Forbidden, Permission, Role, Roles};
+
+/// Why an action or incident change was refused. Every refusal happens before anything
+/// runs or is sealed, except `ResultNotSealed`, which reports the one thing that can go
+/// wrong after: the executor ran but its result could not be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refused {
+    #[error(transparent)]
+    Forbidden(#[from] Forbidden),
+    #[error("the console is read-only (--read-only): actions are disabled")]
+    ReadOnly,
+    #[error("no agent given")]
+    NoAgent,
+    #[error("a reason code is required")]
+    NoReasonCode,
+    #[error("a justification is required: say why, for the record")]
+    NoJustification,
+    #[error("this is a T3 target: type the agent id `{agent}` to confirm")]
+    AgentNotTyped { agent: String },
+    #[error("{executor} needs {} but nothing supplies it here", .missing.join(", "))]
+    MissingVars {
+        executor: String,
+        missing: Vec<String>,
+    },
+    #[error("nothing to roll back: {0}")]
+    NothingToRollBack(String),
+    #[error(transparent)]
+    Step(#[from] crate::playbook::Refusal),
+    #[error("{0}")]
+    Incident(String),
+    #[error("nothing ran: the intent could not be sealed: {0}")]
+    CannotSeal(String),
+    #[error("the executor ran but its result could not be sealed ({0}); the ledger shows an intent without a result")]
+    ResultNotSealed(String),
+}
