@@ -5,12 +5,14 @@ use super::Env;
 use crate::console::app::App;
 use crate::console::driver::{self, ConsoleOptions};
 use crate::console::keymap::Keymap;
+use crate::console::respond_io::Sealing;
 use crate::console::theme::Theme;
 use crate::event::DEFAULT_REASON_CODES;
 use crate::ledger::note::NoteVerifier;
 use crate::store::Store;
 use anyhow::Context;
 use std::io::IsTerminal;
+use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -78,6 +80,21 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
         _ => None,
     };
     std::fs::create_dir_all(&env.dirs.data).ok();
+    let playbooks = crate::playbook::load_all(Some(&env.dirs.config.join("playbooks")));
+    if !playbooks.errors.is_empty() {
+        let errors: Vec<String> = playbooks.errors.iter().map(ToString::to_string).collect();
+        anyhow::bail!("bad playbooks (fix or remove them):\n{}", errors.join("\n"));
+    }
+    app.response.playbooks = playbooks.playbooks;
+    app.response.roles = env.config.roles();
+    app.response.executors = env.config.executor_set.clone();
+    let session = crate::respond::new_id();
+    app.response.session = Some(session.clone());
+    let sealing = Sealing {
+        signer: env.signer().map(Arc::new).map_err(|e| format!("{e:#}")),
+        anchor: env.anchor(None),
+        session,
+    };
     let options = ConsoleOptions {
         store,
         app,
@@ -86,6 +103,7 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
         anchor,
         clipboard_file: env.dirs.data.join("clipboard.json"),
         log_file: env.dirs.log_file(),
+        sealing,
     };
     driver::run(options).await
 }

@@ -48,6 +48,8 @@ pub enum View {
     Stream,
     Trace,
     Agents,
+    /// The active incident: its timers and its playbook's checklist.
+    Incident,
 }
 
 /// Where the ledger stands, as far as this console has checked.
@@ -189,10 +191,19 @@ pub struct AgentsState {
 /// A layer drawn over the current view that takes the keyboard while open.
 #[derive(Debug, Clone)]
 pub enum Overlay {
-    Help { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
     Picker(PickerKind, Picker),
     Command(LineEdit),
     Search,
+    /// A dialog that asks for text before something is sealed or run.
+    Form(super::form::Form),
+    /// Choose the incident's playbook (applicable ones first).
+    Playbooks {
+        options: Vec<String>,
+        cursor: usize,
+    },
 }
 
 /// What the header shows.
@@ -230,6 +241,8 @@ pub struct App {
     pub trace: TraceState,
     pub agents: AgentsState,
     pub search: SearchState,
+    /// Incidents, control state, playbooks, roles: everything responding needs.
+    pub response: super::response::ResponseState,
     pub filter: Filter,
     pub header: Header,
     pub keymap: Keymap,
@@ -246,6 +259,8 @@ pub struct App {
     pub reason_codes: Vec<String>,
     /// Request counter shared by every async request this console makes.
     pub next_request: u64,
+    /// The time of the last message, for clocks and timers in the views.
+    pub now: Option<Timestamp>,
     pub quit: bool,
 }
 
@@ -264,6 +279,7 @@ impl App {
             trace: TraceState::default(),
             agents: AgentsState::default(),
             search: SearchState::default(),
+            response: super::response::ResponseState::default(),
             filter: Filter::default(),
             header: Header {
                 store,
@@ -283,6 +299,7 @@ impl App {
             history_pos: None,
             reason_codes,
             next_request: 1,
+            now: None,
             quit: false,
         }
     }
@@ -295,7 +312,7 @@ impl App {
                 _ => self.stream.rows.get(self.stream.selected),
             },
             View::Trace => self.trace.rows.get(self.trace.selected),
-            View::Agents => None,
+            View::Agents | View::Incident => None,
         }
     }
 

@@ -22,6 +22,14 @@ pub enum Command {
     /// Switch to the Agents view.
     AgentsView,
     Freeze(bool),
+    /// Switch to the Incident view, on the newest open incident or the one named.
+    IncidentView(Option<String>),
+    /// Open an incident from the selected event.
+    IncidentOpen,
+    /// Pick the incident's playbook.
+    Playbook(String),
+    /// Pause, resume, revoke the token of, or roll back the selection.
+    Contain(crate::exec::Action),
 }
 
 /// Names accepted by the command line, for completion hints and help.
@@ -46,6 +54,16 @@ pub const COMMANDS: &[(&str, &str)] = &[
     ),
     ("agents / stream", "switch view"),
     ("freeze / live", "freeze or resume the live view"),
+    (
+        "incident [ID]",
+        "the Incident view: the newest open incident, or ID",
+    ),
+    ("incident open", "open an incident from the selected event"),
+    ("playbook NAME", "pick the incident's playbook"),
+    (
+        "pause / resume / revoke / rollback",
+        "containment on the selection (confirm dialog)",
+    ),
     ("q", "quit"),
 ];
 
@@ -98,6 +116,16 @@ pub fn parse(input: &str, now: Timestamp) -> Result<Command, String> {
         "stream" => Command::Stream,
         "freeze" => Command::Freeze(true),
         "live" | "unfreeze" => Command::Freeze(false),
+        "incident" | "inc" if arg == "open" || arg == "new" => Command::IncidentOpen,
+        "incident" | "inc" => Command::IncidentView((!arg.is_empty()).then(|| arg.to_string())),
+        "playbook" if !arg.is_empty() => Command::Playbook(arg.to_string()),
+        "playbook" => return Err("usage: playbook NAME (p in the Incident view lists them)".into()),
+        "pause" => Command::Contain(crate::exec::Action::Pause),
+        "resume" => Command::Contain(crate::exec::Action::Resume),
+        "revoke" | "revoke_token" | "revoke-token" => {
+            Command::Contain(crate::exec::Action::RevokeToken)
+        }
+        "rollback" | "undo" => Command::Contain(crate::exec::Action::Rollback),
         "" => {
             return Err(
                 "type a command, e.g. `agent data-sync` or `since 2h` (`:help` lists them)".into(),

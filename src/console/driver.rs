@@ -53,6 +53,8 @@ pub struct ConsoleOptions {
     /// Where `y` also saves the copied JSON, for terminals without OSC 52.
     pub clipboard_file: PathBuf,
     pub log_file: PathBuf,
+    /// Signing key, anchor file and session id for what the console seals.
+    pub sealing: super::respond_io::Sealing,
 }
 
 /// Whether the operator is at work: store requests they are waiting for (pages,
@@ -123,6 +125,7 @@ struct Io {
     search: Option<JoinHandle<()>>,
     clipboard_file: PathBuf,
     foreground: Foreground,
+    sealing: super::respond_io::Sealing,
 }
 
 /// Restores the terminal when dropped, whatever path leaves the console.
@@ -170,6 +173,7 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
         anchor,
         clipboard_file,
         log_file,
+        sealing,
     } = options;
     let mouse = app.mouse;
     terminal::enable_raw_mode()?;
@@ -199,6 +203,15 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input(tx.clone());
     let store = Arc::new(store);
+    let operator = app.header.operator.clone();
+    if let Err(e) =
+        super::respond_io::session_event(&store, &sealing, &operator, "open", app.read_only).await
+    {
+        app.status = Some(format!(
+            "error: this session is not recorded in the ledger: {e}"
+        ));
+        log(&log_file, &format!("console.session open not sealed: {e}"));
+    }
     let foreground = Foreground::new();
     // Verification starts once the first page is on screen (it is the larger job).
     let first_page = Arc::new(Notify::new());
@@ -216,12 +229,25 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
         tx.clone(),
         app.header.window_ms(),
     ));
+    let ticking = {
+        let tx = tx.clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                every.tick().await;
+                if tx.send(Msg::Tick).is_err() {
+                    return;
+                }
+            }
+        })
+    };
     let mut io = Io {
         store,
         tx,
         search: None,
         clipboard_file,
         foreground,
+        sealing,
     };
 
     let first = init(&mut app);
@@ -268,8 +294,15 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     tail.abort();
     verifying.abort();
     counting.abort();
+    ticking.abort();
     if let Some(s) = io.search.take() {
         s.abort();
+    }
+    if let Err(e) =
+        super::respond_io::session_event(&io.store, &io.sealing, &operator, "close", app.read_only)
+            .await
+    {
+        log(&log_file, &format!("console.session close not sealed: {e}"));
     }
     log(&log_file, "console closed");
     Ok(())
@@ -349,6 +382,10 @@ fn run_effects(
 ) {
     for effect in effects {
         let (store, tx) = (io.store.clone(), io.tx.clone());
+        let Some(effect) = super::respond_io::run(effect, store.clone(), tx.clone(), &io.sealing)
+        else {
+            continue;
+        };
         match effect {
             Effect::LoadPage {
                 request,
@@ -426,6 +463,8 @@ fn run_effects(
                     let _ = tx.send(msg);
                 });
             }
+            // Run by `respond_io::run` above.
+            Effect::LoadSituation | Effect::Seal { .. } | Effect::Execute { .. } => {}
             Effect::CountTiers => {
                 tokio::spawn(async move {
                     if let Some(since) =

@@ -6,6 +6,7 @@ use super::app::{App, Hit, LineEdit, Overlay, Picker, PickerKind, View};
 use super::command::{self, Command};
 use super::keymap::Action;
 use super::msg::Effect;
+use super::response;
 use super::update::{next_request, open_trace, reload, show_agents, toggle_freeze};
 use crate::event::Timestamp;
 use crate::store::Filter;
@@ -70,7 +71,7 @@ fn apply_picker(app: &mut App, kind: PickerKind, p: &Picker) -> Vec<Effect> {
 }
 
 /// Applies an edit key to a line; returns false if the key is not an edit.
-fn edit_line(edit: &mut LineEdit, key: &KeyEvent) -> bool {
+pub(super) fn edit_line(edit: &mut LineEdit, key: &KeyEvent) -> bool {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     match key.code {
         KeyCode::Char('u') if ctrl => {
@@ -129,7 +130,7 @@ pub(super) fn command_key(
                 app.command_history.truncate(100);
             }
             return match command::parse(&line, now) {
-                Ok(cmd) => run_command(app, cmd),
+                Ok(cmd) => run_command(app, cmd, now),
                 Err(e) => {
                     app.status = Some(e);
                     vec![]
@@ -159,7 +160,7 @@ pub(super) fn command_key(
     vec![]
 }
 
-fn run_command(app: &mut App, cmd: Command) -> Vec<Effect> {
+fn run_command(app: &mut App, cmd: Command, now: Timestamp) -> Vec<Effect> {
     let f = &mut app.filter;
     match cmd {
         Command::Quit => {
@@ -200,6 +201,21 @@ fn run_command(app: &mut App, cmd: Command) -> Vec<Effect> {
         }
         Command::AgentsView => return show_agents(app),
         Command::Freeze(on) => return toggle_freeze(app, on),
+        Command::IncidentView(id) => {
+            if let Some(id) = &id {
+                if app.response.situation.incident(id).is_none() {
+                    app.status = Some(format!("no incident `{id}`"));
+                    return vec![];
+                }
+            }
+            app.response.focus = id;
+            app.response.selected_step = 0;
+            app.view = View::Incident;
+            return vec![Effect::LoadSituation];
+        }
+        Command::IncidentOpen => return response::open_incident(app),
+        Command::Playbook(name) => return response::choose_playbook(app, &name, now),
+        Command::Contain(action) => return response::contain(app, action),
     }
     app.view = View::Stream;
     vec![reload(app)]

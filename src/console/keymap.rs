@@ -53,10 +53,32 @@ pub enum Action {
     ViewAgents,
     /// Cycle through the views.
     NextView,
+    /// Switch to the Incident view (the active incident's checklist).
+    ViewIncident,
+    /// Open an incident from the selected event.
+    OpenIncident,
+    /// Pause the selected agent (confirm dialog).
+    Pause,
+    /// Resume the selected agent (confirm dialog).
+    Resume,
+    /// Revoke the selected agent's token (confirm dialog).
+    RevokeToken,
+    /// Roll back the selected action (confirm dialog).
+    Rollback,
+    /// Incident view: run the selected step, or check it off with a note.
+    StepDo,
+    /// Incident view: skip the selected step, with a reason.
+    StepSkip,
+    /// Incident view: mark the selected step failed, with a reason.
+    StepFail,
+    /// Incident view: pick the playbook.
+    PickPlaybook,
+    /// Incident view: close the incident, with a summary.
+    CloseIncident,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 33] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -79,6 +101,17 @@ impl Action {
         Action::ViewTrace,
         Action::ViewAgents,
         Action::NextView,
+        Action::ViewIncident,
+        Action::OpenIncident,
+        Action::Pause,
+        Action::Resume,
+        Action::RevokeToken,
+        Action::Rollback,
+        Action::StepDo,
+        Action::StepSkip,
+        Action::StepFail,
+        Action::PickPlaybook,
+        Action::CloseIncident,
     ];
 
     /// One line for the help screen.
@@ -106,6 +139,17 @@ impl Action {
             Action::ViewTrace => "Trace view",
             Action::ViewAgents => "Agents view",
             Action::NextView => "next view",
+            Action::ViewIncident => "Incident view (checklist of the active incident)",
+            Action::OpenIncident => "open an incident from the selected event",
+            Action::Pause => "pause the selected agent",
+            Action::Resume => "resume the selected agent",
+            Action::RevokeToken => "revoke the selected agent's token",
+            Action::Rollback => "roll back the selected action",
+            Action::StepDo => "run the selected step, or check it off",
+            Action::StepSkip => "skip the selected step (with a reason)",
+            Action::StepFail => "mark the selected step failed (with a reason)",
+            Action::PickPlaybook => "pick the incident's playbook",
+            Action::CloseIncident => "close the incident (with a summary)",
         }
     }
 
@@ -126,6 +170,17 @@ impl Action {
             Action::Copy => "copy",
             Action::ViewAgents => "agents",
             Action::NextView => "view",
+            Action::ViewIncident => "incident",
+            Action::OpenIncident => "open incident",
+            Action::Pause => "pause",
+            Action::Resume => "resume",
+            Action::RevokeToken => "revoke",
+            Action::Rollback => "rollback",
+            Action::StepDo => "do step",
+            Action::StepSkip => "skip",
+            Action::StepFail => "fail",
+            Action::PickPlaybook => "playbook",
+            Action::CloseIncident => "close",
             _ => "",
         }
     }
@@ -270,6 +325,18 @@ impl Default for Keymap {
             ("3", Action::ViewAgents),
             ("a", Action::ViewAgents),
             ("tab", Action::NextView),
+            ("4", Action::ViewIncident),
+            ("i", Action::ViewIncident),
+            ("O", Action::OpenIncident),
+            ("P", Action::Pause),
+            ("R", Action::Resume),
+            ("T", Action::RevokeToken),
+            ("U", Action::Rollback),
+            ("x", Action::StepDo),
+            ("s", Action::StepSkip),
+            ("F", Action::StepFail),
+            ("p", Action::PickPlaybook),
+            ("C", Action::CloseIncident),
         ];
         let bindings = pairs
             .iter()

@@ -6,13 +6,18 @@
 pub mod app;
 pub mod command;
 pub mod driver;
+pub mod form;
 mod input;
 pub mod keymap;
 pub mod msg;
+pub mod respond_io;
+pub mod response;
 pub mod search;
 pub mod theme;
 pub mod update;
 pub mod views;
 
+#[cfg(test)]
+mod response_tests;
 #[cfg(test)]
 mod update_tests;

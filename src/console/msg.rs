@@ -41,6 +41,20 @@ pub enum Msg {
     CheckpointSize(u64),
     /// Something the user should read in the footer.
     Status(String),
+    /// A second passed: clocks and incident timers move on.
+    Tick,
+    /// Incidents, control state and open intents, freshly derived from the ledger.
+    Situation(Box<crate::respond::load::Situation>),
+    /// Incident events were sealed (`Ok(seqs)`) or refused.
+    Sealed {
+        what: String,
+        result: Result<Vec<u64>, String>,
+    },
+    /// A containment action finished: a one-line report, or why nothing ran.
+    Executed {
+        what: String,
+        result: Result<String, String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,4 +83,19 @@ pub enum Effect {
     },
     /// Recount tiers over the header's window.
     CountTiers,
+    /// Re-derive incidents and control state from the ledger.
+    LoadSituation,
+    /// Seal incident events in one transaction (ids are stamped by the driver).
+    Seal {
+        events: Vec<crate::event::Event>,
+        checkpoint: bool,
+        what: String,
+    },
+    /// Run a confirmed containment action write-ahead. `step`: the incident id and
+    /// whether the playbook step needs a second person.
+    Execute {
+        plan: Box<crate::respond::Plan>,
+        step: Option<(String, bool)>,
+        what: String,
+    },
 }

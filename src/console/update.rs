@@ -8,16 +8,18 @@ use super::app::{
 use super::input;
 use super::keymap::Action;
 use super::msg::{Effect, Msg};
+use super::response;
 use crate::event::{Tier, Timestamp};
 use crate::store::Filter;
 use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
 
 /// Effects to run when the console opens.
 pub fn init(app: &mut App) -> Vec<Effect> {
-    vec![reload(app), Effect::CountTiers]
+    vec![reload(app), Effect::CountTiers, Effect::LoadSituation]
 }
 
 pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
+    app.now = Some(now);
     let effects = route(app, msg, now);
     settle_scroll(app);
     effects
@@ -50,8 +52,15 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             vec![]
         }
         Msg::Appended { rows, head_seq } => {
+            let responded = rows
+                .iter()
+                .any(|r| response::is_response_kind(&r.event.kind));
             on_appended(app, rows, head_seq);
-            vec![]
+            if responded {
+                vec![Effect::LoadSituation]
+            } else {
+                vec![]
+            }
         }
         Msg::SearchHits {
             request,
@@ -109,6 +118,13 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             app.status = Some(s);
             vec![]
         }
+        Msg::Tick => vec![],
+        Msg::Situation(situation) => {
+            response::on_situation(app, *situation);
+            vec![]
+        }
+        Msg::Sealed { what, result } => response::on_sealed(app, what, result),
+        Msg::Executed { what, result } => response::on_executed(app, what, result),
     }
 }
 
@@ -271,8 +287,12 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp) -> Vec<Effect> {
         Some(Overlay::Picker(kind, picker)) => input::picker_key(app, key, kind, picker),
         Some(Overlay::Command(edit)) => input::command_key(app, key, edit, now),
         Some(Overlay::Search) => input::search_key(app, key),
+        Some(Overlay::Form(form)) => response::form_key(app, key, form, now),
+        Some(Overlay::Playbooks { options, cursor }) => {
+            response::playbooks_key(app, key, options, cursor, now)
+        }
         None => match app.keymap.action(&key) {
-            Some(action) => act(app, action),
+            Some(action) => response::act(app, action).unwrap_or_else(|| act(app, action)),
             None => vec![],
         },
     }
@@ -419,10 +439,26 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             }
             View::Stream | View::Trace => show_agents(app),
             View::Agents => {
+                app.view = View::Incident;
+                vec![Effect::LoadSituation]
+            }
+            View::Incident => {
                 app.view = View::Stream;
                 vec![]
             }
         },
+        // Handled by `response::act`.
+        Action::ViewIncident
+        | Action::OpenIncident
+        | Action::Pause
+        | Action::Resume
+        | Action::RevokeToken
+        | Action::Rollback
+        | Action::StepDo
+        | Action::StepSkip
+        | Action::StepFail
+        | Action::PickPlaybook
+        | Action::CloseIncident => vec![],
     }
 }
 
@@ -437,6 +473,10 @@ fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
         View::Stream => (app.stream.rows.len(), &mut app.stream.selected),
         View::Trace => (app.trace.rows.len(), &mut app.trace.selected),
         View::Agents => (app.agents.agents.len(), &mut app.agents.selected),
+        View::Incident => {
+            response::move_step(app, delta);
+            return vec![];
+        }
     };
     if len == 0 {
         return vec![];
@@ -464,6 +504,7 @@ fn open(app: &mut App) -> Vec<Effect> {
             app.detail = !app.detail;
             vec![]
         }
+        View::Incident => vec![],
         View::Stream => match app
             .selected_row()
             .and_then(|r| r.event.correlation_id().map(str::to_string))
@@ -503,6 +544,7 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                     View::Stream => app.stream.selected = i,
                     View::Trace => app.trace.selected = i,
                     View::Agents => app.agents.selected = i,
+                    View::Incident => app.response.selected_step = i,
                 }
             }
             vec![]

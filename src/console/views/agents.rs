@@ -6,15 +6,17 @@
 //! remediator     Remediator   claude-sonnet 2.4.1   01:13:45 sql.drop_table     3    12    40   210     265  12.1%
 //! ```
 //!
-//! `name` needs 110 columns and `version` 100. A failure rate from 10% is drawn in
+//! `name` needs 130 columns and `version` 100. A failure rate from 10% is drawn in
 //! danger style, from 2% in warning style; the number is always there, so it reads
-//! without colour. Pause state arrives with the next issue.
+//! without colour. The state column (active, paused, token revoked) is folded from the
+//! ledger's `control.*` events, so every console shows the same.
 
 use super::super::app::{AgentSummary, App};
 use super::super::theme::{tier_glyph, Theme};
 use super::cells::{clock, columns, count, own, row_rect, untrusted, Col};
 use super::scroll::visible;
 use crate::event::{Tier, Timestamp};
+use crate::incident::{AgentControl, ControlState};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
@@ -32,19 +34,21 @@ struct Widths {
     tier: u16,
     events: u16,
     fail: u16,
+    state: u16,
 }
 
 impl Widths {
     fn new(total: u16) -> Widths {
         let mut w = Widths {
             id: if total >= 100 { 16 } else { 14 },
-            name: if total >= 110 { 14 } else { 0 },
+            name: if total >= 130 { 14 } else { 0 },
             model: if total >= 100 { 16 } else { 12 },
             version: if total >= 100 { 8 } else { 0 },
             last: 0,
             tier: 5,
             events: 6,
             fail: 6,
+            state: 10,
         };
         let fixed = [
             w.id,
@@ -54,6 +58,7 @@ impl Widths {
             w.tier * 4,
             w.events,
             w.fail,
+            w.state,
         ];
         let cols = fixed.iter().filter(|c| **c > 0).count() as u16 + 3 + 1;
         w.last = total.saturating_sub(fixed.iter().sum::<u16>() + cols - 1);
@@ -93,7 +98,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let now = a.agents.iter().filter_map(|s| s.last_time).max();
     let range = visible(a.selected, 0, list_height(area), a.agents.len());
     for (i, agent) in a.agents[range.clone()].iter().enumerate() {
-        let mut line = agent_line(agent, &w, now.as_ref(), theme);
+        let control = app.response.situation.agents.get(&agent.id);
+        let mut line = agent_line(agent, control, &w, now.as_ref(), theme);
         if range.start + i == a.selected {
             line = line.style(theme.selection);
         }
@@ -114,6 +120,7 @@ fn headings(w: &Widths, theme: &Theme) -> Line<'static> {
     };
     columns(vec![
         h(w.id, "agent"),
+        h(w.state, "state"),
         h(w.name, "name"),
         h(w.model, "model"),
         h(w.version, "ver"),
@@ -141,8 +148,18 @@ fn right(text: String, width: u16, style: ratatui::style::Style) -> Vec<Span<'st
     )]
 }
 
+/// `active`, `⏸ paused`, `⊘ revoked`: a glyph and a word, from the ledger's control events.
+fn control_state(control: Option<&AgentControl>, theme: &Theme) -> Vec<Span<'static>> {
+    match control.map(AgentControl::state) {
+        Some(ControlState::Paused) => vec![own("⏸ paused", theme.warning)],
+        Some(ControlState::TokenRevoked) => vec![own("⊘ revoked", theme.danger)],
+        _ => vec![own("active", theme.muted)],
+    }
+}
+
 fn agent_line(
     a: &AgentSummary,
+    control: Option<&AgentControl>,
     w: &Widths,
     now: Option<&Timestamp>,
     theme: &Theme,
@@ -172,6 +189,7 @@ fn agent_line(
     };
     columns(vec![
         Col::new(w.id, vec![untrusted(&a.id, theme.base)]),
+        Col::new(w.state, control_state(control, theme)),
         Col::new(w.name, opt(&a.name, theme)),
         Col::new(w.model, opt(&a.model, theme)),
         Col::new(w.version, opt(&a.version, theme)),

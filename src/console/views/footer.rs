@@ -18,6 +18,7 @@ use ratatui::Frame;
 
 /// The hint of a picker popup; also drawn inside the popup.
 pub const PICKER_HINT: &str = "space toggle · enter apply · esc cancel · a all · n none";
+const FORM_HINT: &str = "tab/↓ next field · → to the buttons · enter presses · esc cancels";
 const SEARCH_HINT: &str = "type to search · ↑↓ select · enter trace · esc close";
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -29,6 +30,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     match &app.overlay {
         Some(Overlay::Picker(..)) => spans.push(own(PICKER_HINT, theme.muted)),
         Some(Overlay::Search) => spans.push(own(SEARCH_HINT, theme.muted)),
+        Some(Overlay::Form(_)) => spans.push(own(FORM_HINT, theme.muted)),
+        Some(Overlay::Playbooks { .. }) => {
+            spans.push(own("↑↓ choose · enter pick · esc cancel", theme.muted))
+        }
         Some(Overlay::Help { .. }) => {
             push_keys(&mut spans, &app.keymap, &[(Action::Back, "close")], theme);
             spans.push(own("  ↑↓ scroll", theme.muted));
@@ -58,19 +63,56 @@ fn view_keys(app: &App) -> Vec<(Action, &'static str)> {
                 keys.push(s(Action::Open));
             }
             keys.extend([s(Action::ToggleDetail), s(Action::Copy)]);
+            push_response_keys(&mut keys, app);
             keys.push(s(Action::ViewAgents));
         }
         View::Trace => {
             keys.extend([s(Action::ToggleDetail), s(Action::Copy)]);
+            push_response_keys(&mut keys, app);
             keys.push(s(Action::Back));
         }
         View::Agents => {
+            keys.push(s(Action::Command));
+            if !app.read_only {
+                keys.extend([s(Action::Pause), s(Action::Resume), s(Action::RevokeToken)]);
+            }
+            keys.push((Action::ViewStream, "stream"));
+        }
+        View::Incident => {
+            if !app.read_only {
+                keys.push((Action::StepDo, "do step"));
+                keys.extend([
+                    s(Action::StepSkip),
+                    s(Action::StepFail),
+                    s(Action::PickPlaybook),
+                ]);
+                keys.extend([s(Action::Pause), s(Action::CloseIncident)]);
+            }
             keys.push(s(Action::Command));
             keys.push((Action::ViewStream, "stream"));
         }
     }
     keys.push(s(Action::Quit));
     keys
+}
+
+/// The containment keys that apply to the selected event: only when an agent did it, and
+/// rollback only when it can be undone.
+fn push_response_keys(keys: &mut Vec<(Action, &'static str)>, app: &App) {
+    if app.read_only {
+        return;
+    }
+    let Some(row) = app.selected_row() else {
+        return;
+    };
+    keys.push((Action::OpenIncident, "incident"));
+    if row.event.agent_id().is_some() {
+        keys.push((Action::Pause, "pause"));
+        keys.push((Action::RevokeToken, "revoke"));
+        if crate::respond::undoable(&row.event).is_ok() {
+            keys.push((Action::Rollback, "rollback"));
+        }
+    }
 }
 
 fn push_keys(

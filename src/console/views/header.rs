@@ -107,6 +107,36 @@ fn filter_line(app: &App, theme: &Theme, width: usize) -> Vec<Span<'static>> {
         out.push(Span::raw("   "));
         out.extend(chips);
     }
+    out.extend(response_chips(app, theme));
+    out
+}
+
+/// The active incident and any control intent left without a result.
+fn response_chips(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let r = &app.response;
+    let mut out = Vec::new();
+    let unresolved = r.situation.unresolved.len();
+    if unresolved > 0 {
+        out.push(Span::raw("   "));
+        out.push(own(
+            &format!("⚠ {unresolved} intent without result"),
+            theme.danger,
+        ));
+    }
+    if let Some(inc) = r
+        .incident()
+        .filter(|i| i.state != crate::incident::IncidentState::Closed)
+    {
+        let now = app.now.unwrap_or_else(crate::event::Timestamp::now);
+        let open = super::cells::duration(inc.timers(now).open_for.num_milliseconds());
+        out.push(Span::raw("   "));
+        out.push(own("⚑ ", theme.danger));
+        out.push(untrusted(&inc.id, theme.danger));
+        out.push(own(
+            &format!(" {} {} {open}", inc.severity, inc.state.as_str()),
+            theme.danger,
+        ));
+    }
     out
 }
 

@@ -20,10 +20,12 @@ pub mod agents;
 pub mod cells;
 pub mod command;
 pub mod detail;
+pub mod dialog;
 pub mod fields;
 pub mod footer;
 pub mod header;
 pub mod help;
+pub mod incident;
 pub mod json;
 pub mod picker;
 pub mod scroll;
@@ -146,6 +148,7 @@ pub fn table_row_at(areas: &Areas, app: &App, y: u16) -> Option<usize> {
         View::Stream => stream::row_at(area, app, y),
         View::Trace => trace::row_at(area, app, y),
         View::Agents => agents::row_at(area, app, y),
+        View::Incident => incident::row_at(area, app, y),
     }
 }
 
@@ -178,6 +181,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             View::Stream => stream::draw(frame, areas.table, app, theme),
             View::Trace => trace::draw(frame, areas.table, app, theme),
             View::Agents => agents::draw(frame, areas.table, app, theme),
+            View::Incident => incident::draw(frame, areas.table, app, theme),
         }
     }
     if let Some(detail_area) = areas.detail {
@@ -191,6 +195,24 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
     match &app.overlay {
         Some(Overlay::Help { scroll }) => help::draw(frame, area, app, *scroll, theme),
         Some(Overlay::Picker(kind, picker)) => picker::draw(frame, area, kind, picker, theme),
+        Some(Overlay::Form(form)) => dialog::draw(frame, area, form, theme),
+        Some(Overlay::Playbooks { options, cursor }) => {
+            let choices = app.response.playbook_choices();
+            let rows: Vec<(String, bool, String)> = options
+                .iter()
+                .map(|id| {
+                    let applies = choices.iter().any(|(c, a)| c == id && *a);
+                    let title = app
+                        .response
+                        .playbooks
+                        .iter()
+                        .find(|p| &p.id == id)
+                        .map_or(String::new(), |p| p.title.clone());
+                    (id.clone(), applies, title)
+                })
+                .collect();
+            dialog::draw_playbooks(frame, area, &rows, *cursor, theme)
+        }
         _ => {}
     }
 }

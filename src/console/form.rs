@@ -1,0 +1,195 @@
+//! Dialogs that ask for text before anything is sealed or run: the confirm dialog of a
+//! containment action, opening an incident, a checklist note, a closing summary.
+//!
+//! The keyboard starts in the first field. Tab and ↓ move to the next field, then to the
+//! buttons; Enter in a field moves on too, and after the last field it lands on
+//! **Cancel**, never on the action: running something always takes a deliberate move to
+//! the action button (→ or Tab) and Enter there. Esc cancels from anywhere. Pure state;
+//! `response::submit` decides what a confirmed form does.
+
+use super::app::LineEdit;
+use super::input::edit_line;
+use crate::event::Event;
+use crate::incident::StepWord;
+use crate::respond::Plan;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Form {
+    pub title: String,
+    pub purpose: Purpose,
+    /// What the operator must read before confirming: (label, text) lines.
+    pub info: Vec<(String, String)>,
+    pub fields: Vec<Field>,
+    /// `0..fields.len()` a field; then the Cancel button; then the action button.
+    pub focus: usize,
+    /// The action button's word: `Run`, `Open`, `Record`, `Close incident`.
+    pub action: String,
+    /// Destructive: the action button is drawn as a danger.
+    pub danger: bool,
+    /// Why the last confirmation was refused, shown in the dialog.
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Field {
+    pub label: String,
+    pub edit: LineEdit,
+    /// Shown under the dialog's fields while this one has focus.
+    pub hint: String,
+}
+
+impl Field {
+    pub fn new(label: &str, text: &str, hint: &str) -> Field {
+        Field {
+            label: label.into(),
+            edit: LineEdit {
+                text: text.into(),
+                cursor: text.len(),
+            },
+            hint: hint.into(),
+        }
+    }
+}
+
+/// What a confirmed form does.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Purpose {
+    /// Run a containment action (fields: reason code, justification, [agent id]).
+    Contain {
+        plan: Box<Plan>,
+        /// The incident and whether its step needs a second person, when a step runs.
+        step: Option<(String, bool)>,
+    },
+    /// Open an incident (fields: title, justification).
+    OpenIncident { id: String, triggers: Vec<Event> },
+    /// A checklist change by hand (field: note or reason).
+    Step {
+        incident: String,
+        playbook: String,
+        step: String,
+        word: StepWord,
+        /// Seal a signed checkpoint with it (a `checkpoint` step).
+        checkpoint: bool,
+    },
+    /// Close the incident (field: summary).
+    Close { incident: String },
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormKey {
+    Stay,
+    Cancel,
+    Submit,
+}
+
+impl Form {
+    pub fn new(title: String, purpose: Purpose, action: &str, fields: Vec<Field>) -> Form {
+        Form {
+            title,
+            purpose,
+            info: Vec::new(),
+            fields,
+            focus: 0,
+            action: action.into(),
+            danger: false,
+            error: None,
+        }
+    }
+
+    pub fn cancel_index(&self) -> usize {
+        self.fields.len()
+    }
+
+    pub fn action_index(&self) -> usize {
+        self.fields.len() + 1
+    }
+
+    /// The text of field `i` (empty when there is none).
+    pub fn value(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", |f| f.edit.text.as_str())
+    }
+
+    pub fn key(&mut self, key: &KeyEvent) -> FormKey {
+        let last = self.action_index();
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Esc => return FormKey::Cancel,
+            KeyCode::Char('c') if ctrl => return FormKey::Cancel,
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1).min(last),
+            KeyCode::BackTab | KeyCode::Up => self.focus = self.focus.saturating_sub(1),
+            KeyCode::Enter => {
+                if self.focus == last {
+                    return FormKey::Submit;
+                }
+                if self.focus == self.cancel_index() {
+                    return FormKey::Cancel;
+                }
+                self.focus += 1;
+            }
+            KeyCode::Left | KeyCode::Right if self.focus >= self.cancel_index() => {
+                self.focus = if self.focus == last {
+                    self.cancel_index()
+                } else {
+                    last
+                };
+            }
+            _ => {
+                if let Some(f) = self.fields.get_mut(self.focus) {
+                    edit_line(&mut f.edit, key);
+                    self.error = None;
+                }
+            }
+        }
+        FormKey::Stay
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn form() -> Form {
+        Form::new(
+            "Close INC-1".into(),
+            Purpose::Close {
+                incident: "INC-1".into(),
+            },
+            "Close incident",
+            vec![Field::new("summary", "", "")],
+        )
+    }
+
+    fn press(f: &mut Form, code: KeyCode) -> FormKey {
+        f.key(&KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn enter_through_the_fields_lands_on_cancel_not_on_the_action() {
+        let mut f = form();
+        for c in "done".chars() {
+            press(&mut f, KeyCode::Char(c));
+        }
+        assert_eq!(press(&mut f, KeyCode::Enter), FormKey::Stay);
+        assert_eq!(f.focus, f.cancel_index());
+        assert_eq!(press(&mut f, KeyCode::Enter), FormKey::Cancel);
+    }
+
+    #[test]
+    fn the_action_needs_a_deliberate_move_to_its_button() {
+        let mut f = form();
+        press(&mut f, KeyCode::Enter);
+        press(&mut f, KeyCode::Right);
+        assert_eq!(f.focus, f.action_index());
+        assert_eq!(press(&mut f, KeyCode::Enter), FormKey::Submit);
+        assert_eq!(f.value(0), "");
+    }
+
+    #[test]
+    fn escape_cancels_from_a_field() {
+        let mut f = form();
+        assert_eq!(press(&mut f, KeyCode::Esc), FormKey::Cancel);
+    }
+}

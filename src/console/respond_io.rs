@@ -1,0 +1,146 @@
+//! The console's responding effects: re-deriving incidents and control state, sealing
+//! incident events, and running containment actions write-ahead. IO only; what to seal
+//! or run was decided by the pure update (`response`).
+
+use super::msg::{Effect, Msg};
+use crate::event::{Event, Timestamp};
+use crate::ledger::note::NoteSigner;
+use crate::respond::{self, load, Ledger, StepRun};
+use crate::store::Store;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::mpsc::UnboundedSender;
+
+/// What sealing needs: the signing key (when it could be loaded) and the anchor file.
+#[derive(Clone)]
+pub struct Sealing {
+    pub signer: Result<Arc<NoteSigner>, String>,
+    pub anchor: Option<PathBuf>,
+    pub session: String,
+}
+
+impl Sealing {
+    async fn seal(
+        &self,
+        store: &Store,
+        mut events: Vec<Event>,
+        checkpoint: bool,
+    ) -> Result<Vec<u64>, String> {
+        let signer = self.signer.clone()?;
+        stamp(&mut events, &self.session);
+        let ledger = Ledger {
+            store,
+            signer: &signer,
+            anchor: self.anchor.as_deref(),
+        };
+        ledger.seal(events, checkpoint).await
+    }
+}
+
+/// Gives events the update left without an id a fresh one, and the session.
+fn stamp(events: &mut [Event], session: &str) {
+    for e in events {
+        if e.event_id.is_empty() {
+            e.event_id = respond::new_id();
+        }
+        if let Some(a) = e.actor.as_mut().filter(|a| a.session.is_none()) {
+            a.session = Some(session.to_string());
+        }
+    }
+}
+
+/// Runs one responding effect; returns it back when it is not one.
+pub fn run(
+    effect: Effect,
+    store: Arc<Store>,
+    tx: UnboundedSender<Msg>,
+    sealing: &Sealing,
+) -> Option<Effect> {
+    match effect {
+        Effect::LoadSituation => {
+            tokio::spawn(async move {
+                let msg = match load::situation(&store).await {
+                    Ok(s) => Msg::Situation(Box::new(s)),
+                    Err(e) => Msg::Status(format!("error: loading incidents: {e}")),
+                };
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::Seal {
+            events,
+            checkpoint,
+            what,
+        } => {
+            let sealing = sealing.clone();
+            tokio::spawn(async move {
+                let result = sealing.seal(&store, events, checkpoint).await;
+                let _ = tx.send(Msg::Sealed { what, result });
+            });
+        }
+        Effect::Execute { plan, step, what } => {
+            let sealing = sealing.clone();
+            tokio::spawn(async move {
+                let result = execute(&store, &sealing, &plan, step).await;
+                let _ = tx.send(Msg::Executed { what, result });
+            });
+        }
+        other => return Some(other),
+    }
+    None
+}
+
+async fn execute(
+    store: &Store,
+    sealing: &Sealing,
+    plan: &respond::Plan,
+    step: Option<(String, bool)>,
+) -> Result<String, String> {
+    let signer = sealing.signer.clone()?;
+    let situation = load::situation(store).await.map_err(|e| e.to_string())?;
+    let incident = step
+        .as_ref()
+        .and_then(|(id, _)| situation.incident(id).cloned());
+    let run = match (&step, &incident) {
+        (Some((_, second_person)), Some(incident)) => Some(StepRun {
+            incident,
+            second_person: *second_person,
+        }),
+        _ => None,
+    };
+    let ledger = Ledger {
+        store,
+        signer: &signer,
+        anchor: sealing.anchor.as_deref(),
+    };
+    let done = respond::execute(&ledger, plan, run, Some(&sealing.session))
+        .await
+        .map_err(|e| e.to_string())?;
+    let r = &done.report;
+    Ok(format!(
+        "{} ({}, {} ms) · intent seq {} → result seq {}",
+        r.status.as_str(),
+        r.detail,
+        r.duration_ms,
+        done.intent_seq,
+        done.result_seq
+    ))
+}
+
+/// Seals `console.session` open or close; a failure is reported, never fatal.
+pub async fn session_event(
+    store: &Store,
+    sealing: &Sealing,
+    operator: &str,
+    state: &str,
+    read_only: bool,
+) -> Result<(), String> {
+    let e = respond::events::session(
+        operator,
+        &sealing.session,
+        state,
+        read_only,
+        respond::new_id(),
+        Timestamp::now(),
+    );
+    sealing.seal(store, vec![e], false).await.map(|_| ())
+}

@@ -1,0 +1,209 @@
+//! Responding from the console, on the pure update: refusals come before any dialog,
+//! the dialog defaults to Cancel, and a confirmed dialog becomes exactly one effect.
+#![allow(clippy::unwrap_used)]
+
+use super::app::{App, Overlay, Row, View};
+use super::keymap::Keymap;
+use super::msg::{Effect, Msg};
+use super::update::{init, update};
+use crate::event::{parse_line, Timestamp};
+use crate::respond::load::Situation;
+use crate::respond::{Role, Roles};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn now() -> Timestamp {
+    "2026-11-23T12:00:00Z".parse().unwrap()
+}
+
+fn row(seq: u64, tier: &str) -> Row {
+    let line = format!(
+        r#"{{"event_id":"e{seq}","time":"2026-11-23T11:00:00Z","kind":"ai.action","tier":"{tier}","reason_code":"data_export","agent":{{"id":"data-sync"}},"action":{{"type":"s3.export","resource":"s3://x"}},"reversibility":{{"class":"full"}}}}"#
+    );
+    Row {
+        seq,
+        hash: format!("{seq:064x}"),
+        recorded_at: None,
+        event: parse_line(line.as_bytes()).unwrap(),
+        missing: vec![],
+    }
+}
+
+fn console(operator: &str, tier: &str) -> App {
+    let mut app = App::new(
+        "sqlite:test".into(),
+        operator.into(),
+        Keymap::default(),
+        vec![],
+    );
+    app.size = (120, 40);
+    app.response.session = Some("s-1".into());
+    app.response.playbooks = crate::playbook::builtin().playbooks;
+    app.response.roles = Roles {
+        default: Role::Responder,
+        by_operator: [("vic".to_string(), Role::Viewer)].into_iter().collect(),
+    };
+    let request = match &init(&mut app)[0] {
+        Effect::LoadPage { request, .. } => *request,
+        other => panic!("{other:?}"),
+    };
+    let msg = Msg::Page {
+        request,
+        rows: vec![row(7, tier)],
+        replace: true,
+        at_oldest: true,
+    };
+    update(&mut app, msg, now());
+    app
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    update(
+        app,
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        now(),
+    )
+}
+
+fn typed(app: &mut App, text: &str) {
+    for c in text.chars() {
+        key(app, KeyCode::Char(c));
+    }
+}
+
+fn form_error(app: &App) -> Option<String> {
+    match &app.overlay {
+        Some(Overlay::Form(f)) => f.error.clone(),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_viewer_is_refused_before_any_dialog_opens() {
+    let mut app = console("vic", "T2");
+    assert!(key(&mut app, KeyCode::Char('P')).is_empty());
+    assert!(app.overlay.is_none());
+    let status = app.status.clone().unwrap();
+    assert!(status.contains("vic is a viewer"), "{status}");
+}
+
+#[test]
+fn read_only_refuses_containment() {
+    let mut app = console("ana", "T2");
+    app.read_only = true;
+    key(&mut app, KeyCode::Char('P'));
+    assert!(app.overlay.is_none());
+    assert!(app.status.unwrap().contains("read-only"));
+}
+
+#[test]
+fn enter_through_the_confirm_dialog_cancels_and_runs_nothing() {
+    let mut app = console("ana", "T2");
+    key(&mut app, KeyCode::Char('P'));
+    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "stop it");
+    let mut effects = key(&mut app, KeyCode::Enter);
+    assert!(matches!(app.overlay, Some(Overlay::Form(_))));
+    effects.extend(key(&mut app, KeyCode::Enter));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(app.overlay.is_none());
+    assert_eq!(app.status.as_deref(), Some("cancelled: nothing ran"));
+}
+
+#[test]
+fn a_missing_justification_keeps_the_dialog_open_with_the_reason() {
+    let mut app = console("ana", "T2");
+    key(&mut app, KeyCode::Char('P'));
+    key(&mut app, KeyCode::BackTab);
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(form_error(&app)
+        .unwrap()
+        .contains("justification is required"));
+}
+
+#[test]
+fn a_t3_target_needs_the_agent_id_typed_then_runs_one_action() {
+    let mut app = console("ana", "T3");
+    key(&mut app, KeyCode::Char('P'));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "exporting prod data to a test bucket");
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "data-syn");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert!(form_error(&app)
+        .unwrap()
+        .contains("type the agent id `data-sync`"));
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::End);
+    typed(&mut app, "c");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::Execute { plan, step, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(plan.request.agent, "data-sync");
+    assert_eq!(
+        plan.request.justification,
+        "exporting prod data to a test bucket"
+    );
+    assert_eq!(plan.request.reason_code, "containment");
+    assert!(plan.intent_id.is_some() && step.is_none());
+}
+
+#[test]
+fn rollback_of_an_action_that_cannot_be_undone_is_refused_up_front() {
+    let mut app = console("ana", "T2");
+    app.stream.rows[0].event.reversibility = None;
+    key(&mut app, KeyCode::Char('U'));
+    assert!(app.overlay.is_none());
+    assert!(app.status.unwrap().contains("cannot be undone"));
+}
+
+#[test]
+fn opening_an_incident_seals_one_event_and_shows_the_incident_view() {
+    let mut app = console("ana", "T3");
+    key(&mut app, KeyCode::Char('O'));
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "prod data went to a test bucket");
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Right);
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::Seal { events, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(events[0].kind, "incident.open");
+    assert_eq!(events[0].actor.as_ref().unwrap().id, "ana");
+    assert!(!events[0].event_id.is_empty());
+    assert_eq!(app.view, View::Incident);
+
+    // The ledger answers; the checklist refuses a step whose prerequisite is pending.
+    let situation = Situation::derive(vec![(8, events[0].clone())]);
+    update(&mut app, Msg::Situation(Box::new(situation)), now());
+    let effects = update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)),
+        now(),
+    );
+    assert!(effects.is_empty());
+    typed(&mut app, "playbook wrong-destination-export");
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::Seal { events: picked, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    let situation = Situation::derive(vec![(8, events[0].clone()), (9, picked[0].clone())]);
+    update(&mut app, Msg::Situation(Box::new(situation)), now());
+    let pb = app.response.playbook().unwrap().clone();
+    let blocked = pb.steps.iter().position(|s| !s.needs.is_empty()).unwrap();
+    app.response.selected_step = blocked;
+    key(&mut app, KeyCode::Char('x'));
+    assert!(app.overlay.is_none());
+    let status = app.status.clone().unwrap();
+    assert!(status.contains("cannot start yet"), "{status}");
+}
