@@ -6,62 +6,8 @@
 
 mod common;
 
+use common::tmux::Tmux;
 use common::Sandbox;
-use std::process::Command;
-use std::time::{Duration, Instant};
-
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn cmd(&self) -> Command {
-        let mut c = Command::new("tmux");
-        c.args(["-L", &self.socket, "-f", "/dev/null"]);
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> String {
-        let out = self
-            .cmd()
-            .args(args)
-            .output()
-            .expect("tmux must be installed (.ci/run installs it)");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.run(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.run(&["send-keys", "-t", "t", k]);
-            std::thread::sleep(Duration::from_millis(150));
-        }
-    }
-
-    fn wait_for(&self, what: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            let screen = self.screen();
-            if screen.contains(what) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "waited for {what:?}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().args(["kill-server"]).output();
-    }
-}
 
 const HOSTILE: &str = "\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{202e}evil";
 
@@ -78,9 +24,6 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
     common::write(&sb.path("hostile.jsonl"), &format!("{event}\n"));
     sb.ok(&["ingest", sb.path("hostile.jsonl").to_str().unwrap()]);
 
-    let tmux = Tmux {
-        socket: format!("custody-test-{}", std::process::id()),
-    };
     let script = format!(
         "XDG_CONFIG_HOME={d}/config XDG_DATA_HOME={d}/data {bin} --store {store} --color never; \
          echo; echo EXITED; stty -a | tr ' ' '\\n' | grep -x -- '-\\?icanon'; sleep 60",
@@ -88,19 +31,7 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
         bin = env!("CARGO_BIN_EXE_custody"),
         store = sb.store,
     );
-    tmux.run(&[
-        "new-session",
-        "-d",
-        "-s",
-        "t",
-        "-x",
-        "120",
-        "-y",
-        "40",
-        "sh",
-        "-c",
-        &script,
-    ]);
+    let tmux = Tmux::start("hostile", 120, 40, &script);
     tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
     tmux.run(&["select-pane", "-t", "t", "-T", "before"]);
     tmux.wait_for("LIVE");

@@ -2,15 +2,23 @@
 //! parses arguments, resolves the config, store and key, and hands each command to its
 //! own file. It is the edge where errors become messages and exit codes.
 
+mod act;
+mod act_report;
+mod act_step;
 mod console;
 mod export;
+mod incident;
+mod incident_show;
 mod ingest;
 mod output;
+mod response;
+mod rollback;
 mod seed;
 mod tail;
 mod verify;
 
 use crate::config::{Config, Dirs};
+use crate::exec::Action;
 use crate::ledger::keyfile;
 use crate::ledger::note::NoteSigner;
 use crate::store::Store;
@@ -64,6 +72,19 @@ pub enum Command {
     Key,
     /// Print the live stream as plain text, for pipes and grep.
     Tail(tail::TailArgs),
+    /// Pause an agent: the gateway holds its actions. Intent sealed before, result after.
+    Pause(act::AgentArgs),
+    /// Let a paused agent act again (approver or above).
+    Resume(act::AgentArgs),
+    /// Revoke an agent's credential, or the one named by --token-ref.
+    RevokeToken(act::RevokeArgs),
+    /// Undo one reversible action (--event), or every reversible action of an agent since a time (--since).
+    Rollback(act::RollbackArgs),
+    /// Tell people through the configured notify executor (a playbook's notify steps).
+    Notify(act::AgentArgs),
+    /// Open, list, show and walk incidents: playbooks, checklist steps, contain, resolve, close.
+    #[command(subcommand)]
+    Incident(incident::IncidentCommand),
 }
 
 /// Everything a command needs from the environment, resolved once.
@@ -104,6 +125,11 @@ impl Env {
     pub fn anchor(&self, flag: Option<&PathBuf>) -> Option<PathBuf> {
         flag.cloned().or_else(|| self.config.anchor.clone())
     }
+
+    /// The built-in playbooks and the user's (`playbooks/` in the config directory).
+    pub fn playbooks(&self) -> crate::playbook::PlaybookSet {
+        crate::playbook::load_all(Some(&self.dirs.config.join("playbooks")))
+    }
 }
 
 /// Runs the command line; returns the process exit code.
@@ -134,6 +160,7 @@ pub fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let env = Env::resolve(&cli)?;
+    let read_only = cli.console.read_only;
     match cli.command {
         None => {
             let store = env.open_store().await?;
@@ -150,5 +177,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Checkpoint) => export::checkpoint(&env).await,
         Some(Command::Key) => export::key(&env),
         Some(Command::Tail(args)) => tail::run(&env, args).await,
+        Some(Command::Pause(args)) => act::agent(&env, Action::Pause, args, read_only).await,
+        Some(Command::Resume(args)) => act::agent(&env, Action::Resume, args, read_only).await,
+        Some(Command::RevokeToken(args)) => act::revoke(&env, args, read_only).await,
+        Some(Command::Rollback(args)) => act::rollback(&env, args, read_only).await,
+        Some(Command::Notify(args)) => act::agent(&env, Action::Notify, args, read_only).await,
+        Some(Command::Incident(cmd)) => incident::run(&env, cmd, read_only).await,
     }
 }

@@ -244,10 +244,11 @@ fn open_contain_form(
     incident: Option<&Incident>,
     step: Option<(String, String, bool)>,
 ) -> Vec<Effect> {
+    // What is at stake is the event acted on; without one, the incident's tier.
     let tier = target
         .as_ref()
         .and_then(|t| t.tier)
-        .max(incident.and_then(|i| i.tier));
+        .or(incident.and_then(|i| i.tier));
     let request = Request {
         action,
         agent: agent.clone(),

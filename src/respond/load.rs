@@ -88,11 +88,13 @@ pub async fn event_by_id(
         .and_then(|r| Some((r.seq, event_from_record(&r.record).ok()?))))
 }
 
-/// An agent's actions since a time, oldest first: what a bulk rollback considers.
+/// An agent's actions since a time, oldest first: what a bulk rollback considers. Drill
+/// (`exercise`) actions and real ones are never mixed: pass which kind is wanted.
 pub async fn actions_since(
     store: &Store,
     agent: &str,
     since: crate::event::Timestamp,
+    exercise: bool,
 ) -> Result<Vec<Event>, StoreError> {
     let filter = Filter {
         agents: vec![agent.to_string()],
@@ -101,7 +103,11 @@ pub async fn actions_since(
         ..Filter::default()
     };
     let events = all_events(store, &filter).await?;
-    Ok(events.into_iter().map(|(_, e)| e).collect())
+    Ok(events
+        .into_iter()
+        .map(|(_, e)| e)
+        .filter(|e| e.exercise == exercise)
+        .collect())
 }
 
 /// Every event matching `filter`, oldest first, with its `seq`, paged through the store.

@@ -24,7 +24,7 @@ pub use roles::{Forbidden, Permission, Role, Roles};
 pub enum Refused {
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
-    #[error("the console is read-only (--read-only): actions are disabled")]
+    #[error("read-only (--read-only): actions and incident changes are disabled")]
     ReadOnly,
     #[error("no agent given")]
     NoAgent,

@@ -119,10 +119,15 @@ pub fn plan(request: Request, executors: &Executors, roles: &Roles) -> Result<Pl
     if request.reason_code.trim().is_empty() {
         return Err(Refused::NoReasonCode);
     }
-    if request.action == Action::Rollback && request.target.is_none() {
-        return Err(Refused::NothingToRollBack(
-            "a rollback needs the action to undo: select it, or give --event".into(),
-        ));
+    if request.action == Action::Rollback {
+        let Some(target) = &request.target else {
+            return Err(Refused::NothingToRollBack(
+                "a rollback needs the action to undo: select it, or give --event".into(),
+            ));
+        };
+        undoable(target).map_err(|why| {
+            Refused::NothingToRollBack(format!("{} cannot be undone: {why}", target.event_id))
+        })?;
     }
     let vars = vars_for(&request);
     let chosen = executors.executor_for(request.action, &request.agent);
