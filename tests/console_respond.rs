@@ -206,3 +206,68 @@ fn an_incident_walked_in_the_console_is_sealed_step_by_step_and_verifies() {
     let (code, report) = desk.sb.verify(&[]);
     assert_eq!(code, 0, "{report:#}");
 }
+
+/// Starts the console as ana on the desk's store, filtered to one T1 action.
+fn console_on_t1_action(desk: &Desk, name: &str) -> Tmux {
+    let d = desk.sb.dir.path().display();
+    let script = format!(
+        "XDG_CONFIG_HOME={d}/config XDG_DATA_HOME={d}/data NO_COLOR=1 \
+         {bin} --store {store} --operator ana; echo; echo EXITED; sleep 60",
+        bin = env!("CARGO_BIN_EXE_custody"),
+        store = desk.sb.store,
+    );
+    let tmux = Tmux::start(name, 140, 45, &script);
+    tmux.wait_for("LIVE");
+    tmux.keys(&[":"]);
+    tmux.type_text("tier T1");
+    tmux.keys(&["Enter", ":"]);
+    tmux.type_text("kind ai.action");
+    tmux.keys(&["Enter"]);
+    tmux.wait_for("[kind ai.action]");
+    tmux.keys(&["g"]);
+    tmux
+}
+
+/// Presses P on the selection and confirms with a justification; returns the screen
+/// once the console answered.
+fn pause_selection(tmux: &Tmux) -> String {
+    tmux.keys(&["P"]);
+    tmux.wait_for("Pause ");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("contain it");
+    confirm(tmux);
+    tmux.wait_for("refused")
+}
+
+#[test]
+fn a_store_made_read_only_or_removed_under_the_console_refuses_and_runs_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let desk = Desk::new(200);
+    let db = std::path::PathBuf::from(&desk.sb.store);
+    let tmux = console_on_t1_action(&desk, "readonly");
+    let before = desk.ledger();
+
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let screen = pause_selection(&tmux);
+    assert!(
+        screen.contains("nothing ran: the intent could not be sealed")
+            && screen.contains("is read-only"),
+        "{screen}"
+    );
+    assert_eq!(desk.paused_text(), "", "the executor ran");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_eq!(desk.ledger(), before, "something was sealed");
+
+    let aside = desk.sb.path("moved.db");
+    std::fs::rename(&db, &aside).unwrap();
+    let screen = pause_selection(&tmux);
+    assert!(screen.contains("is gone"), "{screen}");
+    assert_eq!(desk.paused_text(), "", "the executor ran");
+    std::fs::rename(&aside, &db).unwrap();
+    assert_eq!(desk.ledger(), before, "something was sealed");
+
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED");
+    let (code, report) = desk.sb.verify(&[]);
+    assert_eq!(code, 0, "{report:#}");
+}

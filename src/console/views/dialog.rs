@@ -54,7 +54,22 @@ pub fn draw(frame: &mut Frame, area: Rect, form: &Form, theme: &Theme) {
             .edit
             .text
             .split_at(field.edit.cursor.min(field.edit.text.len()));
-        spans.push(untrusted(before, theme.base));
+        // Long text scrolls so the cursor stays in view.
+        let room = text_w.saturating_sub(2).max(8);
+        let shown: String = if before.chars().count() > room {
+            let tail: String = before
+                .chars()
+                .rev()
+                .take(room - 1)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("…{tail}")
+        } else {
+            before.to_string()
+        };
+        spans.push(untrusted(&shown, theme.base));
         if focused {
             spans.push(own("▏", theme.accent));
         }

@@ -31,17 +31,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let r = &app.response;
     let now = app.now.unwrap_or_else(Timestamp::now);
     let Some(inc) = r.incident() else {
-        let total = r.situation.incidents.len();
-        let text = if total == 0 {
-            "no incident yet: select an event in the Stream view and press O to open one"
-                .to_string()
-        } else {
-            format!("no open incident ({total} closed): select an event and press O to open one, or :incident ID to review one")
-        };
-        frame.render_widget(
-            Line::from(own(&text, theme.muted)).centered(),
-            row_rect(area, area.height / 2),
-        );
+        draw_history(frame, area, app, &now, theme);
         return;
     };
     frame.render_widget(state_line(inc, now, theme), row_rect(area, 0));
@@ -54,6 +44,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             own(" — ", theme.muted),
             untrusted(&pb.title, theme.base),
         ]),
+        None if inc.state == IncidentState::Closed => {
+            Line::from(own("no playbook was picked for this incident", theme.muted))
+        }
         None => {
             let suggested: Vec<String> = r
                 .playbook_choices()
@@ -103,6 +96,36 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ..body
         };
         draw_guidance(frame, guide, state, pb.disable_agent_when.first(), theme);
+    }
+}
+
+/// No open incident: say how to open one, and list the past ones to review.
+fn draw_history(frame: &mut Frame, area: Rect, app: &App, now: &Timestamp, theme: &Theme) {
+    let incidents = &app.response.situation.incidents;
+    let text = if incidents.is_empty() {
+        "no incident yet: select an event in the Stream view and press O to open one"
+    } else {
+        "no open incident: select an event and press O to open one, or :incident ID to review one below"
+    };
+    frame.render_widget(Line::from(own(text, theme.muted)), row_rect(area, 0));
+    let rows = usize::from(area.height.saturating_sub(2));
+    for (i, inc) in incidents.iter().rev().take(rows).enumerate() {
+        let state = if inc.exercise {
+            format!("{} (drill)", inc.state.as_str())
+        } else {
+            inc.state.as_str().to_string()
+        };
+        let line = columns(vec![
+            Col::new(12, vec![untrusted(&inc.id, theme.title)]),
+            Col::new(5, vec![own(inc.severity.as_str(), theme.base)]),
+            Col::new(16, vec![own(&state, theme.muted)]),
+            Col::new(11, vec![own(&clock(&inc.opened_at, now), theme.muted)]),
+            Col::new(
+                area.width.saturating_sub(48),
+                vec![untrusted(&inc.title, theme.base)],
+            ),
+        ]);
+        frame.render_widget(line, row_rect(area, 2 + i as u16));
     }
 }
 

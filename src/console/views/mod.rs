@@ -37,6 +37,8 @@ pub mod trace;
 mod fixtures;
 #[cfg(test)]
 mod render_tests;
+#[cfg(test)]
+mod response_render_tests;
 
 use super::app::{App, Overlay, View};
 use super::theme::Theme;

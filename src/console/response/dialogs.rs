@@ -1,0 +1,452 @@
+//! Opening dialogs: each checks role, read-only and the checklist rules first, then
+//! fills a form with what the operator must read before confirming.
+
+use super::super::app::{App, Overlay, View};
+use super::super::form::{Field, Form, Purpose};
+use super::super::msg::Effect;
+use super::{refuse, writable};
+use crate::event::{Event, Tier, Timestamp};
+use crate::exec::Action as ExecAction;
+use crate::incident::{Incident, StepWord};
+use crate::playbook::{Playbook, StepKind, StepStatus};
+use crate::respond::work;
+use crate::respond::{self, Permission, Refused, Request};
+
+/// `O`: a dialog to open an incident from the selected event.
+pub fn open_incident(app: &mut App) -> Vec<Effect> {
+    let check = writable(app).and_then(|_| {
+        app.response
+            .roles
+            .check(&app.header.operator, Permission::Respond)
+            .map_err(Refused::from)
+    });
+    if let Err(e) = check {
+        return refuse(app, e);
+    }
+    let Some(row) = app.selected_row().cloned() else {
+        return refuse(app, "select the event the incident is about first");
+    };
+    let e = row.event;
+    let id = work::next_incident_id(&app.response.situation.incidents);
+    let tier = e.tier.unwrap_or(Tier::T2);
+    let suggested: Vec<String> =
+        crate::playbook::applicable(&app.response.playbooks, tier, e.reason_code.as_deref())
+            .iter()
+            .map(|p| p.id.clone())
+            .collect();
+    let mut form = Form::new(
+        format!("Open incident {id}"),
+        Purpose::OpenIncident {
+            id: id.clone(),
+            triggers: vec![e.clone()],
+        },
+        "Open",
+        vec![
+            Field::new(
+                "title",
+                &work::default_title(&e),
+                "a short title people will search for",
+            ),
+            Field::new("justification", "", "why this is an incident (required)"),
+        ],
+    );
+    form.info = vec![
+        (
+            "trigger".into(),
+            format!(
+                "seq {} · {} · {}",
+                row.seq,
+                e.kind,
+                e.agent_id().unwrap_or("-")
+            ),
+        ),
+        (
+            "severity".into(),
+            format!(
+                "{} (from tier {})",
+                crate::incident::Severity::from_tier(tier),
+                tier.as_str()
+            ),
+        ),
+        ("commander".into(), app.header.operator.clone()),
+        (
+            "playbooks".into(),
+            if suggested.is_empty() {
+                "none apply".into()
+            } else {
+                suggested.join(", ")
+            },
+        ),
+    ];
+    app.overlay = Some(Overlay::Form(form));
+    vec![]
+}
+
+/// The agent and event a containment key acts on in the current view.
+fn action_target(app: &App) -> Option<(String, Option<Event>)> {
+    match app.view {
+        View::Agents => app
+            .agents
+            .agents
+            .get(app.agents.selected)
+            .map(|a| (a.id.clone(), None)),
+        View::Incident => {
+            let i = app.response.incident()?;
+            Some((i.agent.clone()?, trigger_event(app, i)))
+        }
+        _ => {
+            let e = app.selected_row()?.event.clone();
+            Some((e.agent_id()?.to_string(), Some(e)))
+        }
+    }
+}
+
+/// The incident's first trigger, when the response events hold it.
+fn trigger_event(app: &App, i: &Incident) -> Option<Event> {
+    let first = i.triggers.first()?;
+    app.stream
+        .rows
+        .iter()
+        .map(|r| &r.event)
+        .chain(app.trace.rows.iter().map(|r| &r.event))
+        .find(|e| &e.event_id == first)
+        .cloned()
+}
+
+/// `P`, `R`, `T`, `U`: the confirm dialog for a containment action on the selection.
+pub fn contain(app: &mut App, action: ExecAction) -> Vec<Effect> {
+    if let Err(e) = writable(app) {
+        return refuse(app, e);
+    }
+    let Some((agent, target)) = action_target(app) else {
+        return refuse(app, "select an agent, or an event with an agent, first");
+    };
+    if action == ExecAction::Rollback {
+        let Some(t) = &target else {
+            return refuse(
+                app,
+                "select the action to roll back in the Stream or Trace view",
+            );
+        };
+        if let Err(why) = respond::undoable(t) {
+            return refuse(app, format!("this action cannot be undone: {why}"));
+        }
+    }
+    let incident = app
+        .response
+        .incident()
+        .filter(|i| i.state != crate::incident::IncidentState::Closed)
+        .filter(|i| i.agent.as_deref() == Some(agent.as_str()))
+        .cloned();
+    open_contain_form(app, action, agent, target, incident.as_ref(), None)
+}
+
+fn default_reason(action: ExecAction) -> &'static str {
+    match action {
+        ExecAction::Rollback => "rollback",
+        ExecAction::Resume => "incident_remediation",
+        _ => "containment",
+    }
+}
+
+fn open_contain_form(
+    app: &mut App,
+    action: ExecAction,
+    agent: String,
+    target: Option<Event>,
+    incident: Option<&Incident>,
+    step: Option<(String, String, bool)>,
+) -> Vec<Effect> {
+    // What is at stake is the event acted on; without one, the incident's tier.
+    let tier = target
+        .as_ref()
+        .and_then(|t| t.tier)
+        .or(incident.and_then(|i| i.tier));
+    let request = Request {
+        action,
+        agent: agent.clone(),
+        operator: app.header.operator.clone(),
+        reason_code: default_reason(action).into(),
+        justification: String::new(),
+        incident: incident.map(|i| i.id.clone()),
+        step: step.as_ref().map(|(p, s, _)| (p.clone(), s.clone())),
+        exercise: target.as_ref().is_some_and(|t| t.exercise)
+            || incident.is_some_and(|i| i.exercise),
+        target,
+        tier,
+        token_ref: None,
+    };
+    let plan = match respond::plan(request, &app.response.executors, &app.response.roles) {
+        Ok(p) => {
+            let now = app.now.unwrap_or_else(Timestamp::now);
+            let id = app.response.next_id(now);
+            p.with_intent_id(id)
+        }
+        Err(e) => return refuse(app, e),
+    };
+    let mut fields = vec![
+        Field::new(
+            "reason code",
+            default_reason(action),
+            "from the registry, e.g. containment",
+        ),
+        Field::new("justification", "", "why, for the record (required)"),
+    ];
+    if plan.needs_typed_agent() {
+        fields.push(Field::new(
+            "type agent id",
+            "",
+            &format!("T3 target: type {agent} to confirm"),
+        ));
+    }
+    let verb = match action {
+        ExecAction::Pause => "Pause",
+        ExecAction::Resume => "Resume",
+        ExecAction::RevokeToken => "Revoke token of",
+        ExecAction::Rollback => "Roll back an action of",
+        ExecAction::Notify => "Notify about",
+    };
+    let mut info = vec![
+        ("executor".to_string(), plan.executor_name.clone()),
+        ("will run".into(), plan.display()),
+        ("timeout".into(), format!("{} s", plan.invocation.timeout_s)),
+        ("reversibility".into(), plan.reversibility_text()),
+    ];
+    if let Some(t) = &plan.request.target {
+        let what = t
+            .action
+            .as_ref()
+            .map_or(t.kind.as_str(), |a| a.kind.as_str());
+        info.push(("target".into(), format!("{what} ({})", t.event_id)));
+        if action == ExecAction::Rollback {
+            let undo = match respond::undoable(t) {
+                Ok(class) => format!("{} undo", class.as_str()),
+                Err(why) => format!("cannot be undone: {why}"),
+            };
+            info.push(("undo".into(), undo));
+        }
+    }
+    if let Some(i) = incident {
+        info.push(("incident".into(), format!("{} · {}", i.id, i.title)));
+    }
+    if let Some(t) = plan.request.tier {
+        info.push(("tier".into(), t.as_str().to_string()));
+    }
+    let step_ctx =
+        step.map(|(_, _, second)| (plan.request.incident.clone().unwrap_or_default(), second));
+    let mut form = Form::new(
+        format!("{verb} {agent}"),
+        Purpose::Contain {
+            plan: Box::new(plan),
+            step: step_ctx,
+        },
+        "Run",
+        fields,
+    );
+    form.info = info;
+    form.danger = true;
+    app.overlay = Some(Overlay::Form(form));
+    vec![]
+}
+
+/// The incident shown, its playbook and the selected step id, or a refusal.
+fn selected_step(app: &App) -> Result<(Incident, Playbook, String), Refused> {
+    let inc =
+        app.response.incident().cloned().ok_or_else(|| {
+            Refused::Incident("no incident: open one from an event with O".into())
+        })?;
+    let pb = app
+        .response
+        .playbook()
+        .cloned()
+        .ok_or_else(|| Refused::Incident("pick a playbook first (p)".into()))?;
+    let step = pb
+        .steps
+        .get(app.response.selected_step)
+        .map(|s| s.id.clone())
+        .ok_or_else(|| Refused::Incident("no step selected".into()))?;
+    Ok((inc, pb, step))
+}
+
+/// `x` / Enter in the Incident view: run an action step, or check off a manual one.
+pub fn step_do(app: &mut App) -> Vec<Effect> {
+    let picked = writable(app).and_then(|_| selected_step(app));
+    let (inc, pb, step_id) = match picked {
+        Ok(x) => x,
+        Err(e) => return refuse(app, e),
+    };
+    let operator = app.header.operator.clone();
+    if let Err(e) = app.response.roles.check(&operator, Permission::Respond) {
+        return refuse(app, e);
+    }
+    let list = inc.checklist(&pb);
+    let Some(state) = list.step(&step_id).cloned() else {
+        return vec![];
+    };
+    let in_progress = matches!(state.status, StepStatus::InProgress { .. });
+    let kind = state.step.kind;
+    let action = ExecAction::for_step(kind);
+    if let (Some(action), false) = (action, in_progress) {
+        if let Err(e) = list.may_start(&step_id) {
+            return refuse(app, e);
+        }
+        let Some(agent) = inc.agent.clone() else {
+            return refuse(app, "the incident names no agent to act on");
+        };
+        let target = trigger_event(app, &inc);
+        if action == ExecAction::Rollback {
+            match &target {
+                Some(t) if respond::undoable(t).is_ok() => {}
+                _ => {
+                    return refuse(
+                        app,
+                        "the trigger cannot be rolled back from here: select the action in the Stream or Trace view and press U, then check this step off",
+                    )
+                }
+            }
+        }
+        let step = Some((pb.id.clone(), step_id, state.step.second_person));
+        return open_contain_form(app, action, agent, target, Some(&inc), step);
+    }
+    // A manual step, a checkpoint, or an action step waiting for its second person.
+    if let Err(e) = list.may_complete(&step_id, &operator, "-") {
+        return refuse(app, e);
+    }
+    let checkpoint = kind == StepKind::Checkpoint;
+    let hint = if checkpoint {
+        "what this checkpoint closes (a signed checkpoint is sealed with it)"
+    } else {
+        "what was done (required)"
+    };
+    step_form(
+        app,
+        &inc,
+        &pb,
+        &step_id,
+        StepWord::Done,
+        "note",
+        hint,
+        checkpoint,
+    )
+}
+
+/// `s` / `F`: skip or fail the selected step, with a reason.
+pub fn step_skip_or_fail(app: &mut App, word: StepWord) -> Vec<Effect> {
+    let picked = writable(app).and_then(|_| selected_step(app));
+    let (inc, pb, step_id) = match picked {
+        Ok(x) => x,
+        Err(e) => return refuse(app, e),
+    };
+    let operator = app.header.operator.clone();
+    let list = inc.checklist(&pb);
+    let check = match word {
+        StepWord::Failed => list.may_fail(&step_id, "-"),
+        _ => list.may_skip(&step_id, &operator, "-"),
+    };
+    if let Err(e) = app
+        .response
+        .roles
+        .check(&operator, Permission::Respond)
+        .map_err(Refused::from)
+        .and(check.map_err(Refused::from))
+    {
+        return refuse(app, e);
+    }
+    step_form(
+        app,
+        &inc,
+        &pb,
+        &step_id,
+        word,
+        "reason",
+        "why (required)",
+        false,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn step_form(
+    app: &mut App,
+    inc: &Incident,
+    pb: &Playbook,
+    step_id: &str,
+    word: StepWord,
+    label: &str,
+    hint: &str,
+    checkpoint: bool,
+) -> Vec<Effect> {
+    let (verb, button) = match word {
+        StepWord::Done => ("Check off", "Record"),
+        StepWord::Skipped => ("Skip", "Skip step"),
+        StepWord::Failed => ("Mark failed", "Record failure"),
+        StepWord::Started => ("Start", "Start"),
+    };
+    let title = pb.step(step_id).map_or(step_id, |s| s.title.as_str());
+    let mut form = Form::new(
+        format!("{verb}: {title}"),
+        Purpose::Step {
+            incident: inc.id.clone(),
+            playbook: pb.id.clone(),
+            step: step_id.to_string(),
+            word,
+            checkpoint,
+        },
+        button,
+        vec![Field::new(label, "", hint)],
+    );
+    form.info = vec![
+        ("incident".into(), format!("{} · {}", inc.id, inc.title)),
+        ("step".into(), format!("{step_id} ({})", pb.id)),
+    ];
+    if let Some(g) = pb.step(step_id).and_then(|s| s.guidance.clone()) {
+        form.info.push(("guidance".into(), g));
+    }
+    app.overlay = Some(Overlay::Form(form));
+    vec![]
+}
+
+/// `C`: close the incident, with a summary.
+pub fn close_incident(app: &mut App) -> Vec<Effect> {
+    let Some(inc) = app.response.incident().cloned() else {
+        return refuse(app, "no incident to close");
+    };
+    let check = writable(app).and_then(|_| {
+        app.response
+            .roles
+            .check(&app.header.operator, Permission::Close)
+            .map_err(Refused::from)
+    });
+    if let Err(e) = check {
+        return refuse(app, e);
+    }
+    let mut form = Form::new(
+        format!("Close {}", inc.id),
+        Purpose::Close {
+            incident: inc.id.clone(),
+        },
+        "Close incident",
+        vec![Field::new(
+            "summary",
+            "",
+            "what happened and what was done (required)",
+        )],
+    );
+    let list = app.response.playbook().map(|pb| inc.checklist(pb));
+    let open_steps = list.map_or(0, |l| {
+        l.steps.iter().filter(|s| !s.status.is_settled()).count()
+    });
+    form.info = vec![
+        ("incident".into(), format!("{} · {}", inc.id, inc.title)),
+        ("state".into(), inc.state.as_str().to_string()),
+        (
+            "checklist".into(),
+            if open_steps == 0 {
+                "every step settled".into()
+            } else {
+                format!("{open_steps} steps not done or skipped")
+            },
+        ),
+    ];
+    app.overlay = Some(Overlay::Form(form));
+    vec![]
+}

@@ -1,0 +1,157 @@
+//! A confirmed dialog: the same checks once more, then exactly one effect.
+
+use super::super::app::{App, Overlay, View};
+use super::super::form::{Form, FormKey, Purpose};
+use super::super::msg::Effect;
+use super::{seal, writable};
+use crate::event::{Event, Timestamp};
+use crate::incident::{Incident, StepWord};
+use crate::playbook::{Playbook, StepChange};
+use crate::respond::work::{self, Opening};
+use crate::respond::{self, Confirmation, Refused};
+use crossterm::event::KeyEvent;
+
+/// Keys while a dialog is open.
+pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) -> Vec<Effect> {
+    match form.key(&key) {
+        FormKey::Cancel => {
+            app.status = Some("cancelled: nothing ran".into());
+            vec![]
+        }
+        FormKey::Stay => {
+            show_live_command(&mut form);
+            app.overlay = Some(Overlay::Form(form));
+            vec![]
+        }
+        FormKey::Submit => match submit(app, &form, now) {
+            Ok(effects) => effects,
+            Err(e) => {
+                form.error = Some(e.to_string());
+                form.focus = 0;
+                app.overlay = Some(Overlay::Form(form));
+                vec![]
+            }
+        },
+    }
+}
+
+/// A confirmed dialog: checks it once more and turns it into an effect.
+fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Refused> {
+    writable(app)?;
+    let operator = app.header.operator.clone();
+    let roles = app.response.roles.clone();
+    match &form.purpose {
+        Purpose::Contain { plan, step } => {
+            let confirmation = Confirmation {
+                reason_code: form.value(0).trim().to_string(),
+                justification: form.value(1).trim().to_string(),
+                typed_agent: form.value(2).trim().to_string(),
+            };
+            let mut request = plan.request.clone();
+            request.reason_code = confirmation.reason_code.clone();
+            request.justification = confirmation.justification.clone();
+            let intent_id = plan
+                .intent_id
+                .clone()
+                .unwrap_or_else(|| app.response.next_id(now));
+            let plan =
+                respond::plan(request, &app.response.executors, &roles)?.with_intent_id(intent_id);
+            respond::check_confirmation(&plan, &confirmation)?;
+            let what = format!("{} {}", plan.request.action, plan.request.agent);
+            app.response.running = Some(what.clone());
+            app.status = Some(format!("running {what}: intent sealed first…"));
+            Ok(vec![Effect::Execute {
+                plan: Box::new(plan),
+                step: step.clone(),
+                what,
+            }])
+        }
+        Purpose::OpenIncident { id, triggers } => {
+            let opening = Opening {
+                id: id.clone(),
+                title: form.value(0).to_string(),
+                justification: form.value(1).trim().to_string(),
+                severity: None,
+                playbook: None,
+            };
+            let refs: Vec<&Event> = triggers.iter().collect();
+            let event_id = app.response.next_id(now);
+            let e = work::open(&roles, &operator, opening, &refs, event_id, now)?;
+            app.response.focus = Some(id.clone());
+            app.response.selected_step = 0;
+            app.view = View::Incident;
+            Ok(vec![seal(vec![e], false, format!("opened {id}"))])
+        }
+        Purpose::Step {
+            incident,
+            playbook,
+            step,
+            word,
+            checkpoint,
+        } => {
+            let (inc, pb) = incident_and_playbook(app, incident, playbook)?;
+            let text = form.value(0).trim().to_string();
+            let change = match word {
+                StepWord::Done => StepChange::Complete { note: text },
+                StepWord::Skipped => StepChange::Skip { reason: text },
+                StepWord::Failed => StepChange::Fail { reason: text },
+                StepWord::Started => StepChange::Start,
+            };
+            let id = app.response.next_id(now);
+            let e = work::change_step(&roles, &operator, &inc, &pb, step, change, id, now)?;
+            let done = match word {
+                StepWord::Done => "checked off",
+                StepWord::Skipped => "skipped",
+                StepWord::Failed => "marked failed",
+                StepWord::Started => "started",
+            };
+            Ok(vec![seal(vec![e], *checkpoint, format!("{done} `{step}`"))])
+        }
+        Purpose::Close { incident } => {
+            let inc = app
+                .response
+                .situation
+                .incident(incident)
+                .cloned()
+                .ok_or_else(|| Refused::Incident(format!("no incident {incident}")))?;
+            let id = app.response.next_id(now);
+            let e = work::close(&roles, &operator, &inc, form.value(0), id, now)?;
+            Ok(vec![seal(vec![e], true, format!("closed {incident}"))])
+        }
+    }
+}
+
+fn incident_and_playbook(
+    app: &App,
+    incident: &str,
+    playbook: &str,
+) -> Result<(Incident, Playbook), Refused> {
+    let inc = app
+        .response
+        .situation
+        .incident(incident)
+        .cloned()
+        .ok_or_else(|| Refused::Incident(format!("no incident {incident}")))?;
+    let pb = app
+        .response
+        .playbooks
+        .iter()
+        .find(|p| p.id == playbook)
+        .cloned()
+        .ok_or_else(|| Refused::Incident(format!("no playbook {playbook}")))?;
+    Ok((inc, pb))
+}
+
+/// Keeps "will run" in the confirm dialog exact while the justification (`{reason}`) is
+/// typed.
+fn show_live_command(form: &mut Form) {
+    let Purpose::Contain { plan, .. } = &form.purpose else {
+        return;
+    };
+    let mut vars = plan.vars.clone();
+    vars.reason = Some(form.value(1).trim().to_string());
+    let text = crate::exec::run::Prepared::from_invocation(&plan.invocation, &vars).display();
+    if let Some(line) = form.info.iter_mut().find(|(label, _)| label == "will run") {
+        line.1 = text;
+    }
+}
