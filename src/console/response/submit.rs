@@ -108,12 +108,7 @@ fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Ref
             Ok(vec![seal(vec![e], *checkpoint, format!("{done} `{step}`"))])
         }
         Purpose::Close { incident } => {
-            let inc = app
-                .response
-                .situation
-                .incident(incident)
-                .cloned()
-                .ok_or_else(|| Refused::Incident(format!("no incident {incident}")))?;
+            let inc = known_incident(app, incident)?;
             let id = app.response.next_id(now);
             let e = work::close(&roles, &operator, &inc, form.value(0), id, now)?;
             Ok(vec![seal(vec![e], true, format!("closed {incident}"))])
@@ -121,17 +116,20 @@ fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Ref
     }
 }
 
+fn known_incident(app: &App, incident: &str) -> Result<Incident, Refused> {
+    app.response
+        .situation
+        .incident(incident)
+        .cloned()
+        .ok_or_else(|| Refused::Incident(format!("no incident {incident}")))
+}
+
 fn incident_and_playbook(
     app: &App,
     incident: &str,
     playbook: &str,
 ) -> Result<(Incident, Playbook), Refused> {
-    let inc = app
-        .response
-        .situation
-        .incident(incident)
-        .cloned()
-        .ok_or_else(|| Refused::Incident(format!("no incident {incident}")))?;
+    let inc = known_incident(app, incident)?;
     let pb = app
         .response
         .playbooks
