@@ -4,8 +4,7 @@
 //! rollback that fails, so nothing is undone on top of a half-undone change.
 //!
 //! A playbook step (`--step`) is started with the first intent and settled once, after
-//! the last result: done when all succeeded (unless it needs a second person), failed
-//! with the error otherwise.
+//! the last result (`respond::execute_all`).
 
 use super::act::{self, Ask};
 use super::act_report::{describe_event, print_done};
@@ -13,10 +12,8 @@ use super::act_step::Context;
 use super::response::{self, u, Sealing, Stop};
 use super::Env;
 use crate::event::Timestamp;
-use crate::playbook::StepChange;
 use crate::respond::load;
-use crate::respond::work;
-use crate::respond::{self as respond, Done, Ledger, Plan, Refused, StepRun};
+use crate::respond::{self as respond, Done, Plan, Refused};
 use crate::store::Store;
 use std::process::ExitCode;
 
@@ -100,106 +97,48 @@ pub(super) async fn bulk(
 
     let sealing = Sealing::load(env)?;
     let ledger = sealing.ledger(store);
-    let mut ran: Vec<Done> = Vec::new();
-    for (i, p) in plans.iter().enumerate() {
-        // The step starts with the first intent and stays in progress until the end.
-        let step = ctx.step_run().filter(|_| i == 0).map(|s| StepRun {
-            second_person: true,
-            ..s
-        });
+    let describe = |i: usize| {
+        plans[i]
+            .request
+            .target
+            .as_ref()
+            .map(describe_event)
+            .unwrap_or_default()
+    };
+    let batch = respond::execute_all(&ledger, &plans, ctx.step_run(), None, |i, done| {
+        println!("[{}/{}] {}", i + 1, plans.len(), describe(i));
+        print_done(done, None);
+    })
+    .await?;
+    if let Some(e) = &batch.stopped {
+        println!("  stopped: {}", u(&e.to_string()));
+    }
+    if batch.not_tried > 0 {
         println!(
-            "[{}/{}] {}",
-            i + 1,
-            plans.len(),
-            p.request
-                .target
-                .as_ref()
-                .map(describe_event)
-                .unwrap_or_default()
+            "{} rollback(s) not attempted after the failure",
+            batch.not_tried
         );
-        match respond::execute(&ledger, p, step, None).await {
-            Ok(done) => {
-                print_done(&done, None);
-                let ok = done.succeeded();
-                ran.push(done);
-                if !ok {
-                    break;
-                }
-            }
-            Err(e) if ran.is_empty() => return Err(e.into()),
-            Err(e) => {
-                println!("  stopped: {}", u(&e.to_string()));
-                return Err(Stop::Error(format!(
-                    "{} of {} rollbacks ran before: {e}",
-                    ran.len(),
-                    plans.len()
-                )));
-            }
-        }
     }
-    let failed = ran.iter().find(|d| !d.succeeded());
-    let not_tried = plans.len() - ran.len();
-    if not_tried > 0 {
-        println!("{not_tried} rollback(s) not attempted after the failure");
+    if let (Some((pb, step)), Some(failed)) = (&ctx.step, batch.failed()) {
+        println!(
+            "  step           `{}` of {}: failed: rollback of {} failed",
+            step.id,
+            pb.id,
+            target_id(failed)
+        );
     }
-    settle_step(env, store, &ledger, ctx, &ran, failed).await?;
-    Ok(if failed.is_some() {
+    if let Some(e) = batch.stopped {
+        return Err(Stop::Error(format!(
+            "{} of {} rollbacks ran before: {e}",
+            batch.done.len(),
+            plans.len()
+        )));
+    }
+    Ok(if batch.failed().is_some() {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Settles the playbook step once every rollback ran (or one failed). A failure of the
-/// first rollback was already recorded by `execute`.
-async fn settle_step(
-    env: &Env,
-    store: &Store,
-    ledger: &Ledger<'_>,
-    ctx: &Context,
-    ran: &[Done],
-    failed: Option<&Done>,
-) -> Result<(), Stop> {
-    let (Some(inc), Some((pb, step))) = (&ctx.incident, &ctx.step) else {
-        return Ok(());
-    };
-    let change = match failed {
-        Some(_) if ran.len() == 1 => return Ok(()),
-        Some(d) => StepChange::Fail {
-            reason: format!("rollback of {} failed: {}", target_id(d), d.report.detail),
-        },
-        None if step.second_person => {
-            println!(
-                "  step           `{}` of {}: in progress: it needs a second person to check it off",
-                step.id, pb.id
-            );
-            return Ok(());
-        }
-        None => StepChange::Complete {
-            note: format!("rolled back {} action(s)", ran.len()),
-        },
-    };
-    let situation = load::situation(store).await?;
-    let now = situation.incident(&inc.id).unwrap_or(inc);
-    let e = work::change_step(
-        &env.config.roles(),
-        &env.operator,
-        now,
-        pb,
-        &step.id,
-        change,
-        respond::new_id(),
-        Timestamp::now(),
-    )?;
-    let seqs = respond::record(ledger, vec![e], false).await?;
-    let word = if failed.is_some() { "failed" } else { "done" };
-    println!(
-        "  step           `{}` of {}: {word} (seq {})",
-        step.id,
-        pb.id,
-        seqs.first().copied().unwrap_or_default()
-    );
-    Ok(())
 }
 
 fn target_id(d: &Done) -> String {

@@ -214,6 +214,115 @@ pub async fn execute(
     })
 }
 
+/// What a run of several plans did (a rollback of every reversible action since a time).
+#[derive(Debug, Clone)]
+pub struct Batch {
+    pub done: Vec<Done>,
+    /// Plans left untried after a failure.
+    pub not_tried: usize,
+    /// Why the run stopped early without a result for the last plan, if it did.
+    pub stopped: Option<Refused>,
+}
+
+impl Batch {
+    pub fn failed(&self) -> Option<&Done> {
+        self.done.iter().find(|d| !d.succeeded())
+    }
+}
+
+/// Runs `plans` in order, each write-ahead, stopping at the first that fails, so nothing
+/// is undone on top of a half-undone change. With `step`, the playbook step starts with
+/// the first intent and is settled once at the end: done when every plan succeeded
+/// (unless it needs a second person), failed with the error otherwise. `each` is told
+/// about every plan as it finishes. Refuses (nothing ran) when the first intent cannot be
+/// sealed.
+pub async fn execute_all(
+    ledger: &Ledger<'_>,
+    plans: &[Plan],
+    step: Option<StepRun<'_>>,
+    session: Option<&str>,
+    mut each: impl FnMut(usize, &Done),
+) -> Result<Batch, Refused> {
+    let mut batch = Batch {
+        done: Vec::new(),
+        not_tried: 0,
+        stopped: None,
+    };
+    for (i, plan) in plans.iter().enumerate() {
+        // The step starts with the first intent and stays in progress until the end.
+        let first = step.filter(|_| i == 0).map(|s| StepRun {
+            second_person: true,
+            ..s
+        });
+        match execute(ledger, plan, first, session).await {
+            Ok(done) => {
+                each(i, &done);
+                let ok = done.succeeded();
+                batch.done.push(done);
+                if !ok {
+                    break;
+                }
+            }
+            Err(e) if batch.done.is_empty() => return Err(e),
+            Err(e) => {
+                batch.stopped = Some(e);
+                break;
+            }
+        }
+    }
+    batch.not_tried = plans.len() - batch.done.len() - usize::from(batch.stopped.is_some());
+    if let (Some(s), Some((playbook, step_id))) =
+        (step, plans.first().and_then(|p| p.request.step.as_ref()))
+    {
+        settle(ledger, &batch, s, playbook, step_id, plans).await?;
+    }
+    Ok(batch)
+}
+
+/// The step's end after a batch. A failure of the first plan was recorded by `execute`.
+async fn settle(
+    ledger: &Ledger<'_>,
+    batch: &Batch,
+    step: StepRun<'_>,
+    playbook: &str,
+    step_id: &str,
+    plans: &[Plan],
+) -> Result<(), Refused> {
+    let change = match (batch.failed(), &batch.stopped) {
+        (Some(_), _) if batch.done.len() == 1 => return Ok(()),
+        (Some(d), _) => StepChange::Fail {
+            reason: format!("{} failed: {}", d.intent.kind, d.report.detail),
+        },
+        (None, Some(e)) => StepChange::Fail {
+            reason: format!("stopped after {} of {}: {e}", batch.done.len(), plans.len()),
+        },
+        (None, None) if step.second_person => return Ok(()),
+        (None, None) => StepChange::Complete {
+            note: format!("{} of {} done", batch.done.len(), plans.len()),
+        },
+    };
+    let text = match &change {
+        StepChange::Complete { note } => note.clone(),
+        StepChange::Fail { reason } | StepChange::Skip { reason } => reason.clone(),
+        StepChange::Start => String::new(),
+    };
+    let operator = plans.first().map_or("", |p| p.request.operator.as_str());
+    let params = IncidentParams::step(&step.incident.id, playbook, step_id, &change);
+    let e = incident_record::update(
+        new_id(),
+        Timestamp::now(),
+        operator,
+        step.incident,
+        params,
+        &text,
+    );
+    ledger
+        .seal(vec![e], false)
+        .await
+        .map(|_| ())
+        .map_err(Refused::ResultNotSealed)
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
