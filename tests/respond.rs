@@ -87,6 +87,20 @@ fn rollback_of_one_action_sends_the_rendered_request_to_the_http_executor() {
         0,
         "the ledger verifies after the rollback"
     );
+
+    // The same action again: refused, nothing sent or sealed.
+    let args = [
+        "rollback",
+        agent(&target),
+        "--event",
+        id(&target),
+        "--reason",
+        "rollback",
+        "--justification",
+        JUSTIFY,
+        "--yes",
+    ];
+    refused(&desk, "raj", &args, &["already rolled back"]);
 }
 
 #[test]

@@ -241,7 +241,7 @@ async fn act(
     let ctx = Context::load(ask, &situation, playbooks)?;
     if ask.action == Action::Rollback && ask.event.is_none() {
         if let Some(since) = ask.since {
-            return super::rollback::bulk(env, store, ask, &ctx, since).await;
+            return super::rollback::bulk(env, store, ask, &ctx, &situation, since).await;
         }
         return Err(respond::Refused::NothingToRollBack(
             "give --event EVENT_ID (one action) or --since TIME (every reversible action since then)".into(),
@@ -252,6 +252,15 @@ async fn act(
         Some(id) => Some(target_event(store, id, ask).await?),
         None => None,
     };
+    if let (Action::Rollback, Some(t)) = (ask.action, &target) {
+        if let Some(seq) = situation.rolled_back(&t.event_id) {
+            return Err(respond::Refused::NothingToRollBack(format!(
+                "event {} was already rolled back (seq {seq})",
+                t.event_id
+            ))
+            .into());
+        }
+    }
     let plan = respond::plan(
         ask.request(env, &ctx, target),
         &env.config.executor_set,

@@ -22,6 +22,7 @@ pub(super) async fn bulk(
     store: &Store,
     ask: &Ask,
     ctx: &Context,
+    situation: &load::Situation,
     since: Timestamp,
 ) -> Result<ExitCode, Stop> {
     let agent = &ask.agent;
@@ -29,7 +30,7 @@ pub(super) async fn bulk(
     let exercise = ctx.incident.as_ref().is_some_and(|i| i.exercise);
     let actions = load::actions_since(store, agent, since, exercise).await?;
     let total = actions.len();
-    let (can, cannot) = respond::split_rollback(actions);
+    let (can, cannot) = situation.split_rollback(actions);
     if can.is_empty() {
         let why = if total == 0 {
             format!("{agent} took no actions since {since}")

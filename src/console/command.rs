@@ -30,6 +30,8 @@ pub enum Command {
     Playbook(String),
     /// Pause, resume, revoke the token of, or roll back the selection.
     Contain(crate::exec::Action),
+    /// Roll back every reversible action of the selected agent since a time.
+    RollbackSince(Timestamp),
 }
 
 /// Names accepted by the command line, for completion hints and help.
@@ -63,6 +65,10 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (
         "pause / resume / revoke / rollback",
         "containment on the selection (confirm dialog)",
+    ),
+    (
+        "rollback since 2h",
+        "roll back every reversible action of the selected agent since then",
     ),
     ("q", "quit"),
 ];
@@ -125,7 +131,12 @@ pub fn parse(input: &str, now: Timestamp) -> Result<Command, String> {
         "revoke" | "revoke_token" | "revoke-token" => {
             Command::Contain(crate::exec::Action::RevokeToken)
         }
-        "rollback" | "undo" => Command::Contain(crate::exec::Action::Rollback),
+        "rollback" | "undo" => match arg.strip_prefix("since") {
+            Some(when) if !when.trim().is_empty() => Command::RollbackSince(parse_time(when, now)?),
+            Some(_) => return Err("usage: rollback since 2h (or an RFC 3339 time)".into()),
+            None if arg.is_empty() => Command::Contain(crate::exec::Action::Rollback),
+            None => return Err("usage: rollback, or rollback since 2h".into()),
+        },
         "" => {
             return Err(
                 "type a command, e.g. `agent data-sync` or `since 2h` (`:help` lists them)".into(),

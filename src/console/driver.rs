@@ -464,7 +464,11 @@ fn run_effects(
                 });
             }
             // Run by `respond_io::run` above.
-            Effect::LoadSituation | Effect::Seal { .. } | Effect::Execute { .. } => {}
+            Effect::LoadSituation
+            | Effect::Seal { .. }
+            | Effect::Execute { .. }
+            | Effect::LoadRollback { .. }
+            | Effect::ExecuteMany { .. } => {}
             Effect::CountTiers => {
                 tokio::spawn(async move {
                     if let Some(since) =

@@ -61,6 +61,11 @@ pub enum Purpose {
         /// The incident and whether its step needs a second person, when a step runs.
         step: Option<(String, bool)>,
     },
+    /// Roll back several actions, newest first (fields as `Contain`).
+    ContainMany {
+        plans: Vec<Plan>,
+        step: Option<(String, bool)>,
+    },
     /// Open an incident (fields: title, justification).
     OpenIncident { id: String, triggers: Vec<Event> },
     /// A checklist change by hand (field: note or reason).

@@ -216,6 +216,7 @@ fn run_command(app: &mut App, cmd: Command, now: Timestamp) -> Vec<Effect> {
         Command::IncidentOpen => return response::open_incident(app),
         Command::Playbook(name) => return response::choose_playbook(app, &name, now),
         Command::Contain(action) => return response::contain(app, action),
+        Command::RollbackSince(t) => return response::bulk::since(app, t),
     }
     app.view = View::Stream;
     vec![reload(app)]

@@ -50,6 +50,13 @@ pub enum Msg {
         what: String,
         result: Result<Vec<u64>, String>,
     },
+    /// The agent's actions a bulk rollback considers (`Effect::LoadRollback`).
+    RollbackCandidates {
+        request: Box<crate::respond::Request>,
+        since: crate::event::Timestamp,
+        actions: Vec<crate::event::Event>,
+        step: Option<(String, bool)>,
+    },
     /// A containment action finished: a one-line report, or why nothing ran.
     Executed {
         what: String,
@@ -89,6 +96,18 @@ pub enum Effect {
     Seal {
         events: Vec<crate::event::Event>,
         checkpoint: bool,
+        what: String,
+    },
+    /// Load the agent's actions since a time, for a bulk rollback of `request`.
+    LoadRollback {
+        request: Box<crate::respond::Request>,
+        since: crate::event::Timestamp,
+        step: Option<(String, bool)>,
+    },
+    /// Run confirmed plans in order, stopping at the first failure (a bulk rollback).
+    ExecuteMany {
+        plans: Vec<crate::respond::Plan>,
+        step: Option<(String, bool)>,
         what: String,
     },
     /// Run a confirmed containment action write-ahead. `step`: the incident id and

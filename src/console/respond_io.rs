@@ -84,9 +84,69 @@ pub fn run(
                 let _ = tx.send(Msg::Executed { what, result });
             });
         }
+        Effect::LoadRollback {
+            request,
+            since,
+            step,
+        } => {
+            tokio::spawn(async move {
+                let actions =
+                    load::actions_since(&store, &request.agent, since, request.exercise).await;
+                let msg = match actions {
+                    Ok(actions) => Msg::RollbackCandidates {
+                        request,
+                        since,
+                        actions,
+                        step,
+                    },
+                    Err(e) => {
+                        Msg::Status(format!("error: loading {}'s actions: {e}", request.agent))
+                    }
+                };
+                let _ = tx.send(msg);
+            });
+        }
+        Effect::ExecuteMany { plans, step, what } => {
+            let sealing = sealing.clone();
+            tokio::spawn(async move {
+                let result = execute_many(&store, &sealing, &plans, step).await;
+                let _ = tx.send(Msg::Executed { what, result });
+            });
+        }
         other => return Some(other),
     }
     None
+}
+
+/// The signing key, and the incident the step belongs to as the ledger has it now.
+async fn prepare(
+    store: &Store,
+    sealing: &Sealing,
+    step: &Option<(String, bool)>,
+) -> Result<(Arc<NoteSigner>, Option<crate::incident::Incident>), String> {
+    let signer = sealing.signer.clone()?;
+    let incident = match step {
+        Some((id, _)) => load::situation(store)
+            .await
+            .map_err(|e| e.to_string())?
+            .incident(id)
+            .cloned(),
+        None => None,
+    };
+    Ok((signer, incident))
+}
+
+fn step_run<'a>(
+    step: &Option<(String, bool)>,
+    incident: &'a Option<crate::incident::Incident>,
+) -> Option<StepRun<'a>> {
+    match (step, incident) {
+        (Some((_, second_person)), Some(incident)) => Some(StepRun {
+            incident,
+            second_person: *second_person,
+        }),
+        _ => None,
+    }
 }
 
 async fn execute(
@@ -95,26 +155,20 @@ async fn execute(
     plan: &respond::Plan,
     step: Option<(String, bool)>,
 ) -> Result<String, String> {
-    let signer = sealing.signer.clone()?;
-    let situation = load::situation(store).await.map_err(|e| e.to_string())?;
-    let incident = step
-        .as_ref()
-        .and_then(|(id, _)| situation.incident(id).cloned());
-    let run = match (&step, &incident) {
-        (Some((_, second_person)), Some(incident)) => Some(StepRun {
-            incident,
-            second_person: *second_person,
-        }),
-        _ => None,
-    };
+    let (signer, incident) = prepare(store, sealing, &step).await?;
     let ledger = Ledger {
         store,
         signer: &signer,
         anchor: sealing.anchor.as_deref(),
     };
-    let done = respond::execute(&ledger, plan, run, Some(&sealing.session))
-        .await
-        .map_err(|e| e.to_string())?;
+    let done = respond::execute(
+        &ledger,
+        plan,
+        step_run(&step, &incident),
+        Some(&sealing.session),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let r = &done.report;
     Ok(format!(
         "{} ({}, {} ms) · intent seq {} → result seq {}",
@@ -124,6 +178,36 @@ async fn execute(
         done.intent_seq,
         done.result_seq
     ))
+}
+
+async fn execute_many(
+    store: &Store,
+    sealing: &Sealing,
+    plans: &[respond::Plan],
+    step: Option<(String, bool)>,
+) -> Result<String, String> {
+    let (signer, incident) = prepare(store, sealing, &step).await?;
+    let ledger = Ledger {
+        store,
+        signer: &signer,
+        anchor: sealing.anchor.as_deref(),
+    };
+    let run = step_run(&step, &incident);
+    let batch = respond::execute_all(&ledger, plans, run, Some(&sealing.session), |_, _| {})
+        .await
+        .map_err(|e| e.to_string())?;
+    let ok = batch.done.iter().filter(|d| d.succeeded()).count();
+    let mut report = format!("{ok} of {} succeeded", plans.len());
+    if let Some(failed) = batch.failed() {
+        report.push_str(&format!("; stopped at a failure: {}", failed.report.detail));
+    }
+    if let Some(e) = &batch.stopped {
+        report.push_str(&format!("; stopped: {e}"));
+    }
+    if let (Some(first), Some(last)) = (batch.done.first(), batch.done.last()) {
+        report.push_str(&format!(" · seq {}–{}", first.intent_seq, last.result_seq));
+    }
+    Ok(report)
 }
 
 /// Seals `console.session` open or close; a failure is reported, never fatal.

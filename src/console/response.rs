@@ -4,6 +4,7 @@
 //! a confirmed dialog (`submit`) becomes an effect (`Seal` or `Execute`) the driver
 //! carries out. Events are named here, purely (`ResponseState::next_id`).
 
+pub mod bulk;
 mod dialogs;
 mod submit;
 

@@ -207,3 +207,77 @@ fn opening_an_incident_seals_one_event_and_shows_the_incident_view() {
     let status = app.status.clone().unwrap();
     assert!(status.contains("cannot start yet"), "{status}");
 }
+
+#[test]
+fn rollback_since_lists_what_cannot_be_undone_and_runs_the_rest_in_one_effect() {
+    let mut app = console("ana", "T2");
+    update(
+        &mut app,
+        Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)),
+        now(),
+    );
+    typed(&mut app, "rollback since 2h");
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::LoadRollback {
+        request,
+        since,
+        step,
+    }] = effects.as_slice()
+    else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(request.agent, "data-sync");
+    assert_eq!(since.millis(), now().millis() - 2 * 3_600_000);
+    let mut irreversible = row(5, "T2").event;
+    irreversible.event_id = "e5".into();
+    irreversible.reversibility = None;
+    let msg = Msg::RollbackCandidates {
+        request: request.clone(),
+        since: *since,
+        actions: vec![row(7, "T2").event, irreversible],
+        step: step.clone(),
+    };
+    update(&mut app, msg, now());
+    let Some(Overlay::Form(form)) = &app.overlay else {
+        panic!("no dialog: {:?}", app.status);
+    };
+    let info: Vec<String> = form.info.iter().map(|(l, t)| format!("{l}: {t}")).collect();
+    assert!(
+        info.iter()
+            .any(|l| l.starts_with("cannot undo:") && l.contains("e5")),
+        "{info:?}"
+    );
+    assert!(
+        info.iter()
+            .any(|l| l.starts_with("will undo:") && l.contains("e7")),
+        "{info:?}"
+    );
+    key(&mut app, KeyCode::Tab);
+    typed(&mut app, "undo the export run");
+    key(&mut app, KeyCode::Enter);
+    key(&mut app, KeyCode::Right);
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::ExecuteMany { plans, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].request.target.as_ref().unwrap().event_id, "e7");
+    assert_eq!(plans[0].request.justification, "undo the export run");
+}
+
+#[test]
+fn an_action_already_rolled_back_is_not_offered_again() {
+    let mut app = console("ana", "T2");
+    let done = parse_line(
+        br#"{"event_id":"r-1","time":"2026-11-23T11:30:00Z","kind":"control.rollback","agent":{"id":"data-sync"},"actor":{"type":"human","id":"bob"},"action":{"type":"agent.rollback","params":{"target_event":"e7"}},"outcome":{"status":"success"},"justification":"undo"}"#,
+    )
+    .unwrap();
+    update(
+        &mut app,
+        Msg::Situation(Box::new(Situation::derive(vec![(9, done)]))),
+        now(),
+    );
+    key(&mut app, KeyCode::Char('U'));
+    assert!(app.overlay.is_none());
+    assert!(app.status.unwrap().contains("already rolled back (seq 9)"));
+}

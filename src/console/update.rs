@@ -125,6 +125,15 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         }
         Msg::Sealed { what, result } => response::on_sealed(app, what, result),
         Msg::Executed { what, result } => response::on_executed(app, what, result),
+        Msg::RollbackCandidates {
+            request,
+            since,
+            actions,
+            step,
+        } => {
+            response::bulk::candidates(app, *request, since, actions, step);
+            vec![]
+        }
     }
 }
 

@@ -49,6 +49,39 @@ impl Situation {
         }
     }
 
+    /// The `seq` of a successful `control.rollback` of `event_id`, if it was rolled back.
+    pub fn rolled_back(&self, event_id: &str) -> Option<u64> {
+        self.events
+            .iter()
+            .filter(|(_, e)| {
+                e.kind == "control.rollback"
+                    && e.outcome_status() == Some(crate::event::OutcomeStatus::Success)
+            })
+            .find(|(_, e)| {
+                e.action
+                    .as_ref()
+                    .and_then(|a| a.params.as_ref())
+                    .and_then(|p| p.get("target_event"))
+                    .and_then(|v| v.as_str())
+                    == Some(event_id)
+            })
+            .map(|(seq, _)| *seq)
+    }
+
+    /// `plan::split_rollback`, with actions already rolled back moved to those that
+    /// cannot be: undoing an undo twice is never what anyone meant.
+    pub fn split_rollback(&self, actions: Vec<Event>) -> (Vec<Event>, Vec<(Event, String)>) {
+        let (can, mut cannot) = super::plan::split_rollback(actions);
+        let (again, can): (Vec<Event>, Vec<Event>) = can
+            .into_iter()
+            .partition(|e| self.rolled_back(&e.event_id).is_some());
+        for e in again {
+            let seq = self.rolled_back(&e.event_id).unwrap_or_default();
+            cannot.push((e, format!("already rolled back (seq {seq})")));
+        }
+        (can, cannot)
+    }
+
     pub fn incident(&self, id: &str) -> Option<&Incident> {
         self.incidents.iter().find(|i| i.id == id)
     }

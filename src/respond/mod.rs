@@ -12,7 +12,7 @@ pub mod plan;
 pub mod roles;
 pub mod work;
 
-pub use act::{derived_id, execute, execute_all, new_id, Batch, record, Done, Ledger, StepRun};
+pub use act::{derived_id, execute, execute_all, new_id, record, Batch, Done, Ledger, StepRun};
 pub use events::{unresolved_intents, CONTROL_KINDS};
 pub use plan::{check_confirmation, plan, split_rollback, undoable, Confirmation, Plan, Request};
 pub use roles::{Forbidden, Permission, Role, Roles};

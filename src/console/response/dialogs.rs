@@ -128,6 +128,12 @@ pub fn contain(app: &mut App, action: ExecAction) -> Vec<Effect> {
                 "select the action to roll back in the Stream or Trace view",
             );
         };
+        if let Some(seq) = app.response.situation.rolled_back(&t.event_id) {
+            return refuse(
+                app,
+                format!("this action was already rolled back (seq {seq})"),
+            );
+        }
         if let Err(why) = respond::undoable(t) {
             return refuse(app, format!("this action cannot be undone: {why}"));
         }
@@ -149,41 +155,38 @@ fn default_reason(action: ExecAction) -> &'static str {
     }
 }
 
-fn open_contain_form(
-    app: &mut App,
+/// The request a containment key or step makes, before reason and justification are typed.
+pub(super) fn request_for(
+    app: &App,
     action: ExecAction,
     agent: String,
     target: Option<Event>,
     incident: Option<&Incident>,
-    step: Option<(String, String, bool)>,
-) -> Vec<Effect> {
+    step: Option<&(String, String, bool)>,
+) -> Request {
     // What is at stake is the event acted on; without one, the incident's tier.
     let tier = target
         .as_ref()
         .and_then(|t| t.tier)
         .or(incident.and_then(|i| i.tier));
-    let request = Request {
+    Request {
         action,
-        agent: agent.clone(),
+        agent,
         operator: app.header.operator.clone(),
         reason_code: default_reason(action).into(),
         justification: String::new(),
         incident: incident.map(|i| i.id.clone()),
-        step: step.as_ref().map(|(p, s, _)| (p.clone(), s.clone())),
+        step: step.map(|(p, s, _)| (p.clone(), s.clone())),
         exercise: target.as_ref().is_some_and(|t| t.exercise)
             || incident.is_some_and(|i| i.exercise),
         target,
         tier,
         token_ref: None,
-    };
-    let plan = match respond::plan(request, &app.response.executors, &app.response.roles) {
-        Ok(p) => {
-            let now = app.now.unwrap_or_else(Timestamp::now);
-            let id = app.response.next_id(now);
-            p.with_intent_id(id)
-        }
-        Err(e) => return refuse(app, e),
-    };
+    }
+}
+
+/// Reason code, justification and, for a T3 target, the typed agent id.
+pub(super) fn contain_fields(action: ExecAction, agent: &str, typed_agent: bool) -> Vec<Field> {
     let mut fields = vec![
         Field::new(
             "reason code",
@@ -192,13 +195,34 @@ fn open_contain_form(
         ),
         Field::new("justification", "", "why, for the record (required)"),
     ];
-    if plan.needs_typed_agent() {
+    if typed_agent {
         fields.push(Field::new(
             "type agent id",
             "",
             &format!("T3 target: type {agent} to confirm"),
         ));
     }
+    fields
+}
+
+fn open_contain_form(
+    app: &mut App,
+    action: ExecAction,
+    agent: String,
+    target: Option<Event>,
+    incident: Option<&Incident>,
+    step: Option<(String, String, bool)>,
+) -> Vec<Effect> {
+    let request = request_for(app, action, agent.clone(), target, incident, step.as_ref());
+    let plan = match respond::plan(request, &app.response.executors, &app.response.roles) {
+        Ok(p) => {
+            let now = app.now.unwrap_or_else(Timestamp::now);
+            let id = app.response.next_id(now);
+            p.with_intent_id(id)
+        }
+        Err(e) => return refuse(app, e),
+    };
+    let fields = contain_fields(action, &agent, plan.needs_typed_agent());
     let verb = match action {
         ExecAction::Pause => "Pause",
         ExecAction::Resume => "Resume",
@@ -295,15 +319,14 @@ pub fn step_do(app: &mut App) -> Vec<Effect> {
         };
         let target = trigger_event(app, &inc);
         if action == ExecAction::Rollback {
-            match &target {
-                Some(t) if respond::undoable(t).is_ok() => {}
-                _ => {
-                    return refuse(
-                        app,
-                        "the trigger cannot be rolled back from here: select the action in the Stream or Trace view and press U, then check this step off",
-                    )
-                }
-            }
+            // Everything reversible since the misbehaviour began: the trigger's time when
+            // it is at hand, else an hour before the response started.
+            let since = target.as_ref().map(|t| t.time).unwrap_or_else(|| {
+                Timestamp::from_millis(inc.started_at.millis() - 3_600_000)
+                    .unwrap_or(inc.started_at)
+            });
+            let step = Some((pb.id.clone(), step_id, state.step.second_person));
+            return super::bulk::start(app, agent, since, Some(&inc), step);
         }
         let step = Some((pb.id.clone(), step_id, state.step.second_person));
         return open_contain_form(app, action, agent, target, Some(&inc), step);

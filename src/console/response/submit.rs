@@ -42,26 +42,29 @@ fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Ref
     let roles = app.response.roles.clone();
     match &form.purpose {
         Purpose::Contain { plan, step } => {
-            let confirmation = Confirmation {
-                reason_code: form.value(0).trim().to_string(),
-                justification: form.value(1).trim().to_string(),
-                typed_agent: form.value(2).trim().to_string(),
-            };
-            let mut request = plan.request.clone();
-            request.reason_code = confirmation.reason_code.clone();
-            request.justification = confirmation.justification.clone();
-            let intent_id = plan
-                .intent_id
-                .clone()
-                .unwrap_or_else(|| app.response.next_id(now));
-            let plan =
-                respond::plan(request, &app.response.executors, &roles)?.with_intent_id(intent_id);
-            respond::check_confirmation(&plan, &confirmation)?;
+            let confirmation = confirmation(form);
+            let plan = confirmed(app, plan, &confirmation, now)?;
             let what = format!("{} {}", plan.request.action, plan.request.agent);
             app.response.running = Some(what.clone());
             app.status = Some(format!("running {what}: intent sealed first…"));
             Ok(vec![Effect::Execute {
                 plan: Box::new(plan),
+                step: step.clone(),
+                what,
+            }])
+        }
+        Purpose::ContainMany { plans, step } => {
+            let confirmation = confirmation(form);
+            let plans = plans
+                .iter()
+                .map(|p| confirmed(app, p, &confirmation, now))
+                .collect::<Result<Vec<_>, _>>()?;
+            let agent = plans.first().map_or("", |p| p.request.agent.as_str());
+            let what = format!("rollback of {} actions of {agent}", plans.len());
+            app.response.running = Some(what.clone());
+            app.status = Some(format!("running {what}: each intent sealed first…"));
+            Ok(vec![Effect::ExecuteMany {
+                plans,
                 step: step.clone(),
                 what,
             }])
@@ -114,6 +117,35 @@ fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Ref
             Ok(vec![seal(vec![e], true, format!("closed {incident}"))])
         }
     }
+}
+
+fn confirmation(form: &Form) -> Confirmation {
+    Confirmation {
+        reason_code: form.value(0).trim().to_string(),
+        justification: form.value(1).trim().to_string(),
+        typed_agent: form.value(2).trim().to_string(),
+    }
+}
+
+/// The plan again with what the operator typed (the justification is `{reason}`), its
+/// intent id kept, and the confirm dialog's rules checked.
+fn confirmed(
+    app: &mut App,
+    plan: &respond::Plan,
+    confirmation: &Confirmation,
+    now: Timestamp,
+) -> Result<respond::Plan, Refused> {
+    let mut request = plan.request.clone();
+    request.reason_code = confirmation.reason_code.clone();
+    request.justification = confirmation.justification.clone();
+    let intent_id = plan
+        .intent_id
+        .clone()
+        .unwrap_or_else(|| app.response.next_id(now));
+    let roles = app.response.roles.clone();
+    let plan = respond::plan(request, &app.response.executors, &roles)?.with_intent_id(intent_id);
+    respond::check_confirmation(&plan, confirmation)?;
+    Ok(plan)
 }
 
 fn known_incident(app: &App, incident: &str) -> Result<Incident, Refused> {
