@@ -38,9 +38,35 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             push_keys(&mut spans, &app.keymap, &[(Action::Back, "close")], theme);
             spans.push(own("  ↑↓ scroll", theme.muted));
         }
-        _ => push_keys(&mut spans, &app.keymap, &view_keys(app), theme),
+        _ => {
+            let room = usize::from(area.width).saturating_sub(spans.iter().map(Span::width).sum());
+            let keys = fit_keys(&app.keymap, view_keys(app), room);
+            push_keys(&mut spans, &app.keymap, &keys, theme);
+        }
     }
     frame.render_widget(Line::from(spans), area);
+}
+
+/// Drops the least useful keys (listed last, before quit) until the rest fit in `room`
+/// columns, so `q quit` and `? help` are never cut off.
+fn fit_keys(
+    keymap: &Keymap,
+    mut keys: Vec<(Action, &'static str)>,
+    room: usize,
+) -> Vec<(Action, &'static str)> {
+    let width = |keys: &[(Action, &str)]| -> usize {
+        keys.iter()
+            .filter_map(|(a, word)| {
+                Some(key_label(keymap, *a)?.chars().count() + 1 + word.chars().count() + 2)
+            })
+            .sum()
+    };
+    while keys.len() > 2 && width(&keys) > room {
+        let quit = keys.pop();
+        keys.pop();
+        keys.extend(quit);
+    }
+    keys
 }
 
 /// The actions worth a place in the footer for the current view, most useful first.
@@ -179,6 +205,18 @@ mod tests {
         let mut app = app_with_rows(&[FULL_ACTION]);
         app.status = Some("copied event 1 as JSON".into());
         assert!(footer_text(&app).starts_with(" copied event 1 as JSON │ ? help"));
+    }
+
+    #[test]
+    fn a_narrow_footer_drops_minor_keys_but_keeps_quit() {
+        let mut app = app_with_rows(&[FULL_ACTION]);
+        app.status = Some("opened INC-1000 (sealed at seq 3002)".into());
+        let text = screen_text(&render(&app, &Theme::default(), 80, 24));
+        let footer = text.lines().last().unwrap_or("").trim_end().to_string();
+        assert!(
+            footer.ends_with("q quit") && footer.contains("? help"),
+            "{footer}"
+        );
     }
 
     #[test]
