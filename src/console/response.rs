@@ -238,6 +238,7 @@ pub fn act(app: &mut App, action: Action) -> Option<Vec<Effect>> {
 /// A fresh derivation from the ledger.
 pub fn on_situation(app: &mut App, situation: Situation) {
     app.response.situation = situation;
+    list_controlled_agents(app);
     let len = app.response.playbook().map_or(0, |p| p.steps.len());
     app.response.selected_step = app.response.selected_step.min(len.saturating_sub(1));
 }
@@ -260,6 +261,39 @@ pub fn on_executed(app: &mut App, what: String, result: Result<String, String>) 
         Err(e) => format!("{what} refused: {e}"),
     });
     vec![Effect::LoadSituation, Effect::LoadAgents]
+}
+
+/// Paused or revoked agents stay in the Agents view even when they have not acted within
+/// its window: a quiet paused agent is exactly the one to keep in sight.
+pub fn list_controlled_agents(app: &mut App) {
+    if app.agents.loading && app.agents.agents.is_empty() {
+        return;
+    }
+    let mut missing: Vec<&crate::incident::AgentControl> = app
+        .response
+        .situation
+        .agents
+        .values()
+        .filter(|c| c.state() != crate::incident::ControlState::Active)
+        .filter(|c| !app.agents.agents.iter().any(|a| a.id == c.agent))
+        .collect();
+    missing.sort_by(|a, b| a.agent.cmp(&b.agent));
+    let extra: Vec<super::app::AgentSummary> = missing
+        .into_iter()
+        .map(|c| super::app::AgentSummary {
+            id: c.agent.clone(),
+            name: None,
+            version: None,
+            model: None,
+            last_seq: 0,
+            last_time: c.since().map(|m| m.at),
+            last_action: None,
+            by_tier: [0; 4],
+            events: 0,
+            failures: 0,
+        })
+        .collect();
+    app.agents.agents.extend(extra);
 }
 
 /// Whether a new event may change incidents or control state.

@@ -281,3 +281,20 @@ fn an_action_already_rolled_back_is_not_offered_again() {
     assert!(app.overlay.is_none());
     assert!(app.status.unwrap().contains("already rolled back (seq 9)"));
 }
+
+#[test]
+fn a_paused_agent_stays_in_the_agents_view_even_when_quiet() {
+    let mut app = console("ana", "T2");
+    let paused = parse_line(
+        br#"{"event_id":"p-1","time":"2026-11-20T11:30:00Z","kind":"control.pause","agent":{"id":"quiet-bot"},"actor":{"type":"human","id":"bob"},"outcome":{"status":"success"},"justification":"hold"}"#,
+    )
+    .unwrap();
+    update(
+        &mut app,
+        Msg::Situation(Box::new(Situation::derive(vec![(9, paused)]))),
+        now(),
+    );
+    update(&mut app, Msg::Agents(vec![]), now());
+    let ids: Vec<&str> = app.agents.agents.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["quiet-bot"]);
+}

@@ -95,6 +95,7 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         }
         Msg::Agents(agents) => {
             app.agents.agents = agents;
+            response::list_controlled_agents(app);
             app.agents.loading = false;
             app.agents.selected = app
                 .agents

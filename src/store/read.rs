@@ -29,8 +29,11 @@ const AGENT_TOTALS_COLUMNS: &str = "SELECT agent_id, COUNT(*), \
      SUM(CASE WHEN tier = 'T0' THEN 1 ELSE 0 END), SUM(CASE WHEN tier = 'T1' THEN 1 ELSE 0 END), \
      SUM(CASE WHEN tier = 'T2' THEN 1 ELSE 0 END), SUM(CASE WHEN tier = 'T3' THEN 1 ELSE 0 END), \
      MAX(seq) FROM events";
-const AGENT_TOTALS_TAIL: &str =
-    " AND agent_id IS NOT NULL GROUP BY agent_id ORDER BY MAX(seq) DESC";
+/// Only what the agents did: the control and incident events people wrote about an agent
+/// carry its id too, but are not its activity.
+const AGENT_TOTALS_TAIL: &str = " AND agent_id IS NOT NULL \
+     AND kind NOT LIKE 'control.%' AND kind NOT LIKE 'incident.%' \
+     GROUP BY agent_id ORDER BY MAX(seq) DESC";
 
 impl Store {
     fn placeholder(&self) -> Placeholder {
