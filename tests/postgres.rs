@@ -121,3 +121,74 @@ fn the_live_tail_on_postgres_shows_a_new_event_quickly() {
     assert!(line.contains("autoscaler") && line.contains("T3"), "{line}");
     assert!(waited < Duration::from_secs(10), "tail took {waited:?}");
 }
+
+#[test]
+fn an_incident_and_a_pause_on_postgres_are_sealed_write_ahead_and_verify() {
+    let sb = Sandbox::postgres("respond");
+    common::write(
+        &sb.path("e.jsonl"),
+        &format!("{}\n", event_line("pg-t3", "T3", "scaled prod to zero")),
+    );
+    sb.ok(&["ingest", sb.path("e.jsonl").to_str().unwrap()]);
+    let opened = sb.ok(&[
+        "--operator",
+        "ana",
+        "incident",
+        "open",
+        "--event",
+        "pg-t3",
+        "--justification",
+        "prod scaled to zero",
+    ]);
+    let incident = opened.split_whitespace().nth(1).unwrap().to_string();
+    let paused = sb.ok(&[
+        "--operator",
+        "ana",
+        "pause",
+        "autoscaler",
+        "--reason",
+        "containment",
+        "--justification",
+        "stop scaling",
+        "--incident",
+        &incident,
+        "--yes",
+        "--event",
+        "pg-t3",
+        "--confirm-agent",
+        "autoscaler",
+    ]);
+    assert!(paused.contains("success"), "{paused}");
+    let ledger: Vec<serde_json::Value> = sb
+        .ok(&["export"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<(&str, &str)> = ledger
+        .iter()
+        .map(|e| {
+            (
+                e["kind"].as_str().unwrap(),
+                e["outcome"]["status"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds[1..],
+        [
+            ("incident.open", ""),
+            ("control.pause", "pending"),
+            ("control.pause", "success")
+        ]
+    );
+    assert_eq!(
+        ledger[3]["context"]["parent_event_id"],
+        ledger[2]["event_id"]
+    );
+    let list = sb.ok(&["incident", "list"]);
+    assert!(
+        list.contains(&incident) && list.contains("contained"),
+        "{list}"
+    );
+    assert_eq!(sb.verify(&[]).0, 0);
+}
