@@ -1,14 +1,21 @@
-//! Verifying a whole store: streams rows through the pure checks in `ledger::verify`,
-//! fetching the next page while the current one is inspected on every core. Memory
-//! stays bounded by the page size whatever the length of the log.
+//! Verifying a whole store: pages of rows stream from the store into the pure checks
+//! in `ledger::verify`. The row-local work (hashing, the canonical scan) runs on one
+//! worker per core while the next pages are read, and the chain walk takes the results
+//! back in `seq` order. Memory stays bounded by the few pages in flight, whatever the
+//! length of the log.
 
 use crate::ledger::note::{split_notes, NoteVerifier};
-use crate::ledger::verify::{
-    inspect, ChainChecker, CheckpointSource, RecordFacts, Report, StoredRow,
-};
-use crate::store::{Filter, Page, Store, StoreError};
+use crate::ledger::verify::{inspect_view, ChainChecker, CheckpointSource, RecordFacts, Report};
+use crate::store::{RecordPage, Store, StoreError};
+use std::sync::{Arc, Mutex};
+use tokio::sync::{mpsc, oneshot};
 
-const PAGE: u32 = 8192;
+/// Rows per page: small enough that the first page read and the last one inspected,
+/// which nothing overlaps, cost little.
+const PAGE: usize = 1024;
+
+/// Pages read ahead of the workers.
+const AHEAD: usize = 2;
 
 /// What to check against, besides the store's own checkpoints.
 pub struct VerifyInput<'a> {
@@ -17,12 +24,16 @@ pub struct VerifyInput<'a> {
     pub verifiers: &'a [NoteVerifier],
 }
 
+/// A page to inspect, and where its facts go.
+type Job = (RecordPage, oneshot::Sender<Inspected>);
+type Inspected = Vec<RecordFacts>;
+
 pub async fn verify_store(
     store: &Store,
     input: &VerifyInput<'_>,
     mut progress: impl FnMut(u64),
 ) -> Result<Report, StoreError> {
-    let origin = store.origin().to_string();
+    let origin: Arc<str> = Arc::from(store.origin());
     let mut notes: Vec<(String, CheckpointSource)> = store
         .checkpoints()
         .await?
@@ -37,45 +48,63 @@ pub async fn verify_store(
         );
     }
     let mut checker = ChainChecker::new(&origin, &notes, input.verifiers);
-    let all = Filter::default();
-    let mut next = store.rows(&all, Page::oldest_first(0, PAGE)).await?;
-    while !next.is_empty() {
-        let rows = std::mem::take(&mut next);
-        let cursor = rows.last().map_or(0, |r| r.seq);
-        let origin_for_inspect = origin.clone();
-        let inspecting =
-            tokio::task::spawn_blocking(move || inspect_all(&rows, &origin_for_inspect));
-        let (fetched, facts) = tokio::join!(
-            store.rows(&all, Page::oldest_first(cursor, PAGE)),
-            inspecting
-        );
-        let facts =
-            facts.map_err(|e| StoreError::Corrupt(format!("verification worker failed: {e}")))?;
-        for f in &facts {
-            checker.absorb(f);
-        }
-        progress(facts.len() as u64);
-        next = fetched?;
-    }
-    Ok(checker.finish())
-}
 
-/// Row-local checks over a page, split across the available cores.
-fn inspect_all(rows: &[StoredRow], origin: &str) -> Vec<RecordFacts> {
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(8);
-    let chunk = rows.len().div_ceil(workers).max(1);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = rows
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || part.iter().map(|r| inspect(r, origin)).collect::<Vec<_>>())
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
+    let (job_tx, job_rx) = mpsc::channel::<Job>(AHEAD);
+    let job_rx = Arc::new(Mutex::new(job_rx));
+    let pool: Vec<_> = (0..workers)
+        .map(|_| {
+            let (jobs, origin) = (job_rx.clone(), origin.clone());
+            tokio::task::spawn_blocking(move || inspect_pages(&jobs, &origin))
+        })
+        .collect();
+    let (page_tx, mut page_rx) = mpsc::channel::<RecordPage>(AHEAD);
+    // Each page's answer, in page order, for the walk to wait on.
+    let (order_tx, mut order_rx) = mpsc::channel::<oneshot::Receiver<Inspected>>(AHEAD + workers);
+
+    // Each stage ends when the one before it does; one that stops early makes the
+    // stages before it stop at their next send.
+    let scanning = store.scan(PAGE, page_tx);
+    let dispatching = async move {
+        while let Some(page) = page_rx.recv().await {
+            let (done, answer) = oneshot::channel();
+            if order_tx.send(answer).await.is_err() || job_tx.send((page, done)).await.is_err() {
+                return;
+            }
+        }
+    };
+    let walking = async move {
+        while let Some(answer) = order_rx.recv().await {
+            let facts = answer.await.map_err(|_| {
+                StoreError::Corrupt("a verification worker stopped unexpectedly".into())
+            })?;
+            for f in &facts {
+                checker.absorb(f);
+            }
+            progress(facts.len() as u64);
+        }
+        Ok::<_, StoreError>(checker)
+    };
+    let (scanned, (), walked) = tokio::join!(scanning, dispatching, walking);
+    for worker in pool {
+        let _ = worker.await;
+    }
+    scanned?;
+    Ok(walked?.finish())
+}
+
+/// One worker: inspects pages until there are no more.
+fn inspect_pages(jobs: &Mutex<mpsc::Receiver<Job>>, origin: &str) {
+    loop {
+        let job = match jobs.lock() {
+            Ok(mut rx) => rx.blocking_recv(),
+            Err(_) => None,
+        };
+        let Some((page, done)) = job else { return };
+        let mut facts = Vec::with_capacity(page.len());
+        page.for_each(|row| facts.push(inspect_view(row, origin)));
+        let _ = done.send(facts);
+    }
 }

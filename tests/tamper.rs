@@ -88,6 +88,26 @@ async fn an_edited_index_column_is_a_modified_record() {
 }
 
 #[tokio::test]
+async fn bytes_that_are_not_utf8_are_a_modified_record_not_a_failure_to_check() {
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    for sql in [
+        "UPDATE events SET record = CAST(X'ff' AS TEXT) || record WHERE seq = 100",
+        "UPDATE events SET kind = kind || CAST(X'c3' AS TEXT) WHERE seq = 200",
+    ] {
+        sqlx::query(sql).execute(&mut conn).await.unwrap();
+    }
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!(
+        (code, v),
+        (
+            1,
+            vec![("modified".to_string(), 100), ("modified".to_string(), 200)]
+        )
+    );
+}
+
+#[tokio::test]
 async fn a_deleted_row_is_a_gap_and_a_deletion_at_its_seq() {
     let sb = seeded();
     let mut conn = attacker(&sb).await;

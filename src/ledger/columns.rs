@@ -3,6 +3,7 @@
 //! a column edited to hide an event from a filter is tampering like any other.
 
 use crate::event::Event;
+use crate::ledger::jcs::ordinary_run;
 use serde::Deserialize;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,6 +17,23 @@ pub struct IndexedColumns {
     pub correlation_id: Option<String>,
     pub environment: Option<String>,
     pub outcome: Option<String>,
+    pub exercise: bool,
+}
+
+/// The indexed columns of one row as a store hands them back, borrowed. Bytes, not
+/// text: a tampered column need not even be UTF-8, and `verify` must report that as a
+/// modified record rather than give up.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoredColumns<'a> {
+    pub event_id: &'a [u8],
+    pub time: &'a [u8],
+    pub kind: &'a [u8],
+    pub tier: Option<&'a [u8]>,
+    pub reason_code: Option<&'a [u8]>,
+    pub agent_id: Option<&'a [u8]>,
+    pub correlation_id: Option<&'a [u8]>,
+    pub environment: Option<&'a [u8]>,
+    pub outcome: Option<&'a [u8]>,
     pub exercise: bool,
 }
 
@@ -35,19 +53,22 @@ impl IndexedColumns {
         }
     }
 
-    /// Compares these (stored) columns with the ones derived from a sealed record's
-    /// top-level members: `Ok(None)` when they agree, `Ok(Some(derived))` when they
-    /// differ. Runs once per record in `verify`, so the usual shape (plain strings
-    /// where text is expected) is read in place; anything else takes `from_members`.
-    pub fn compare_with_members(
-        &self,
-        members: &[(&str, &[u8])],
-    ) -> Result<Option<IndexedColumns>, String> {
-        if PlainColumns::read(members).is_some_and(|plain| plain.matches(self)) {
-            return Ok(None);
+    pub fn stored(&self) -> StoredColumns<'_> {
+        fn opt(o: &Option<String>) -> Option<&[u8]> {
+            o.as_deref().map(str::as_bytes)
         }
-        let sealed = Self::from_members(members)?;
-        Ok((sealed != *self).then_some(sealed))
+        StoredColumns {
+            event_id: self.event_id.as_bytes(),
+            time: self.time.as_bytes(),
+            kind: self.kind.as_bytes(),
+            tier: opt(&self.tier),
+            reason_code: opt(&self.reason_code),
+            agent_id: opt(&self.agent_id),
+            correlation_id: opt(&self.correlation_id),
+            environment: opt(&self.environment),
+            outcome: opt(&self.outcome),
+            exercise: self.exercise,
+        }
     }
 
     /// Derives the columns from the top-level members of a sealed record without
@@ -89,6 +110,100 @@ impl IndexedColumns {
     }
 }
 
+impl StoredColumns<'_> {
+    /// An owned copy, for messages (bytes that are not UTF-8 are shown replaced).
+    pub fn to_owned_lossy(&self) -> IndexedColumns {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+        let opt = |o: Option<&[u8]>| o.map(text);
+        IndexedColumns {
+            event_id: text(self.event_id),
+            time: text(self.time),
+            kind: text(self.kind),
+            tier: opt(self.tier),
+            reason_code: opt(self.reason_code),
+            agent_id: opt(self.agent_id),
+            correlation_id: opt(self.correlation_id),
+            environment: opt(self.environment),
+            outcome: opt(self.outcome),
+            exercise: self.exercise,
+        }
+    }
+
+    /// Compares these (stored) columns with the ones derived from a sealed record's
+    /// top-level members: `Ok(None)` when they agree, `Ok(Some(derived))` when they
+    /// differ.
+    pub fn compare_with_members(
+        &self,
+        members: &[(&str, &[u8])],
+    ) -> Result<Option<IndexedColumns>, String> {
+        let mut plain = ColumnCheck::default();
+        for (key, raw) in members {
+            plain.member(key, raw);
+        }
+        if plain.agrees_with(self) {
+            return Ok(None);
+        }
+        let sealed = IndexedColumns::from_members(members)?;
+        Ok((sealed.stored() != *self).then_some(sealed))
+    }
+}
+
+/// The check `verify` runs on every record, fed one top-level member at a time as the
+/// canonical scan hands them over, so the usual shape (plain strings where text is
+/// expected) is compared in place with nothing decoded or allocated. When it cannot
+/// vouch for a record, [`StoredColumns::compare_with_members`] decides.
+#[derive(Default)]
+pub struct ColumnCheck<'a> {
+    sealed: PlainColumns<'a>,
+    context_env: Option<&'a [u8]>,
+    action_env: Option<&'a [u8]>,
+    /// A value involved had another type than the columns expect, or an escape.
+    unusual: bool,
+}
+
+impl<'a> ColumnCheck<'a> {
+    /// One top-level member of the sealed record.
+    pub fn member(&mut self, key: &str, raw: &'a [u8]) {
+        if self.read(key, raw).is_none() {
+            self.unusual = true;
+        }
+    }
+
+    fn read(&mut self, key: &str, raw: &'a [u8]) -> Option<()> {
+        let c = &mut self.sealed;
+        match key {
+            "event_id" => c.event_id = plain_text(raw)?,
+            "time" => c.time = plain_text(raw)?,
+            "kind" => c.kind = plain_text(raw)?,
+            "tier" => c.tier = optional_text(raw)?,
+            "reason_code" => c.reason_code = optional_text(raw)?,
+            "exercise" => {
+                c.exercise = match raw {
+                    b"true" => true,
+                    b"false" => false,
+                    _ => return None,
+                }
+            }
+            "agent" => c.agent_id = optional_member(raw, "id")?,
+            "outcome" => c.outcome = optional_member(raw, "status")?,
+            "action" => self.action_env = optional_member(raw, "environment")?,
+            "context" => {
+                c.correlation_id = optional_member(raw, "correlation_id")?;
+                self.context_env = optional_member(raw, "environment")?;
+            }
+            _ => {}
+        }
+        Some(())
+    }
+
+    /// Whether the members seen prove the stored columns right. `false` means either
+    /// that they differ or that this plain reading could not tell.
+    pub fn agrees_with(mut self, stored: &StoredColumns) -> bool {
+        self.sealed.environment = self.action_env.or(self.context_env);
+        !self.unusual && self.sealed.matches(stored)
+    }
+}
+
 /// The indexed columns borrowed from a canonical record, when every value involved
 /// has the type the columns expect and no string holds an escape. Then each value is
 /// exactly what `from_members` would decode, without decoding.
@@ -106,50 +221,17 @@ struct PlainColumns<'a> {
     exercise: bool,
 }
 
-impl<'a> PlainColumns<'a> {
-    fn read(members: &[(&str, &'a [u8])]) -> Option<Self> {
-        let mut c = PlainColumns::default();
-        let mut context_env = None;
-        let mut action_env = None;
-        for (key, raw) in members {
-            match *key {
-                "event_id" => c.event_id = plain_text(raw)?,
-                "time" => c.time = plain_text(raw)?,
-                "kind" => c.kind = plain_text(raw)?,
-                "tier" => c.tier = optional_text(raw)?,
-                "reason_code" => c.reason_code = optional_text(raw)?,
-                "exercise" => {
-                    c.exercise = match *raw {
-                        b"true" => true,
-                        b"false" => false,
-                        _ => return None,
-                    }
-                }
-                "agent" => c.agent_id = optional_member(raw, "id")?,
-                "outcome" => c.outcome = optional_member(raw, "status")?,
-                "action" => action_env = optional_member(raw, "environment")?,
-                "context" => {
-                    c.correlation_id = optional_member(raw, "correlation_id")?;
-                    context_env = optional_member(raw, "environment")?;
-                }
-                _ => {}
-            }
-        }
-        c.environment = action_env.or(context_env);
-        Some(c)
-    }
-
-    fn matches(&self, stored: &IndexedColumns) -> bool {
-        let same = |a: Option<&[u8]>, b: &Option<String>| a == b.as_deref().map(str::as_bytes);
-        self.event_id == stored.event_id.as_bytes()
-            && self.time == stored.time.as_bytes()
-            && self.kind == stored.kind.as_bytes()
-            && same(self.tier, &stored.tier)
-            && same(self.reason_code, &stored.reason_code)
-            && same(self.agent_id, &stored.agent_id)
-            && same(self.correlation_id, &stored.correlation_id)
-            && same(self.environment, &stored.environment)
-            && same(self.outcome, &stored.outcome)
+impl PlainColumns<'_> {
+    fn matches(&self, stored: &StoredColumns) -> bool {
+        self.event_id == stored.event_id
+            && self.time == stored.time
+            && self.kind == stored.kind
+            && self.tier == stored.tier
+            && self.reason_code == stored.reason_code
+            && self.agent_id == stored.agent_id
+            && self.correlation_id == stored.correlation_id
+            && self.environment == stored.environment
+            && self.outcome == stored.outcome
             && self.exercise == stored.exercise
     }
 }
@@ -214,6 +296,9 @@ fn string_end(raw: &[u8], at: usize) -> Option<usize> {
     }
     let mut i = at + 1;
     loop {
+        // Canonical text holds no raw control bytes, so the run stops at a quote or
+        // a backslash.
+        i += ordinary_run(raw.get(i..)?);
         match raw.get(i)? {
             b'"' => return Some(i + 1),
             b'\\' => i += 2,

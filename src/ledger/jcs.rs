@@ -333,6 +333,19 @@ type Step<T> = Result<T, Fail>;
 /// object and returns its members as (raw key text without quotes, raw value
 /// bytes), in order. One pass, no allocation beyond the returned vector.
 pub fn scan_canonical(bytes: &[u8]) -> Result<Vec<(&str, &[u8])>, CanonError> {
+    let mut members = Vec::with_capacity(32);
+    scan_members(bytes, |key, value| members.push((key, value)))?;
+    Ok(members)
+}
+
+/// [`scan_canonical`] without the vector: hands each top-level member to
+/// `on_member` as it is scanned, so a caller that needs a few members (verify,
+/// once per record) allocates nothing. On an error some members may already
+/// have been handed over.
+pub fn scan_members<'a>(
+    bytes: &'a [u8],
+    mut on_member: impl FnMut(&'a str, &'a [u8]),
+) -> Result<(), CanonError> {
     // Validating UTF-8 once up front (std's validator is fast) means the scan
     // itself never decodes characters and every span it returns is valid text.
     let text = std::str::from_utf8(bytes).map_err(|e| match e.error_len() {
@@ -349,15 +362,14 @@ pub fn scan_canonical(bytes: &[u8]) -> Result<Vec<(&str, &[u8])>, CanonError> {
         pos: 0,
         error: None,
     };
-    let mut members = Vec::with_capacity(32);
     let scanned = s.object(1, |key, value| {
         // Quotes are ASCII, so both ends are character boundaries.
-        if let Some(k) = text.get(key.start..key.end) {
-            members.push((k, &bytes[value.0..value.1]));
+        if let (Some(k), Some(v)) = (text.get(key.start..key.end), bytes.get(value.0..value.1)) {
+            on_member(k, v);
         }
     });
     match (scanned, s.error) {
-        (Ok(()), _) if s.pos == bytes.len() => Ok(members),
+        (Ok(()), _) if s.pos == bytes.len() => Ok(()),
         (Ok(()), _) => Err(CanonError::TrailingBytes { offset: s.pos }),
         (Err(Fail), Some(error)) => Err(error),
         // Every failing step records its reason first; this arm is unreachable.
@@ -615,15 +627,19 @@ impl Scanner<'_> {
         }
         let int_digits = self.pos - int_start;
         let mut plain = true;
+        let mut fraction = None;
         if self.peek() == Some(b'.') {
             plain = false;
             self.pos += 1;
+            let from = self.pos;
             if digits(self) == 0 {
                 return Err(self.fail(invalid(self)));
             }
+            fraction = Some(from..self.pos);
         }
         if matches!(self.peek(), Some(b'e' | b'E')) {
             plain = false;
+            fraction = None;
             self.pos += 1;
             if matches!(self.peek(), Some(b'+' | b'-')) {
                 self.pos += 1;
@@ -642,6 +658,12 @@ impl Scanner<'_> {
                 Ok(())
             };
         }
+        if let Some(fraction) = fraction {
+            let int_is_zero = self.bytes[int_start] == b'0';
+            if short_decimal(int_is_zero, int_digits, &self.bytes[fraction]) {
+                return Ok(());
+            }
+        }
         let parsed = std::str::from_utf8(text)
             .ok()
             .and_then(|t| t.parse::<f64>().ok())
@@ -656,6 +678,27 @@ impl Scanner<'_> {
             Err(self.fail(CanonError::NonCanonicalNumber { offset: start }))
         }
     }
+}
+
+/// Whether a decimal without exponent is canonical by construction: at most 15
+/// significant digits, no trailing zero, and not below 10^-6 (where ECMAScript turns to
+/// exponent form). Any decimal of at most 15 significant digits survives the trip
+/// through a double and back (DBL_DIG), so it is the shortest spelling of its double,
+/// which is what ECMAScript prints; the digits need no parse and no re-print.
+fn short_decimal(int_is_zero: bool, int_digits: usize, fraction: &[u8]) -> bool {
+    if fraction.last() == Some(&b'0') {
+        return false;
+    }
+    let significant = if int_is_zero {
+        let zeros = fraction.iter().take_while(|&&c| c == b'0').count();
+        if zeros > 5 {
+            return false;
+        }
+        fraction.len() - zeros
+    } else {
+        int_digits + fraction.len()
+    };
+    significant <= 15
 }
 
 #[cfg(test)]
@@ -1092,6 +1135,43 @@ mod tests {
                 "{}",
                 String::from_utf8_lossy(&bytes)
             );
+        }
+    }
+
+    /// The short-decimal shortcut accepts exactly what re-printing with ryu-js would:
+    /// every spelling of up to 17 digits around the decimal point, with and without
+    /// trailing and leading zeros.
+    #[test]
+    fn short_decimals_are_accepted_exactly_when_ryu_prints_them() {
+        let mut seed: u64 = 0x2545f4914f6cdd1d;
+        let mut next = || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..200_000 {
+            let int_len = (next() % 9) as usize;
+            let frac_len = 1 + (next() % 17) as usize;
+            let digit = |r: u64| char::from(b'0' + (r % 10) as u8);
+            let mut text: String = (0..int_len).map(|_| digit(next())).collect();
+            let text_int = text.trim_start_matches('0').to_string();
+            text = if text_int.is_empty() {
+                "0".into()
+            } else {
+                text_int
+            };
+            text.push('.');
+            let zeros = (next() % 8) as usize;
+            for i in 0..frac_len {
+                text.push(if i < zeros { '0' } else { digit(next()) });
+            }
+            let doc = format!("{{\"n\":{text}}}");
+            let reference = text
+                .parse::<f64>()
+                .map(|f| ryu_js::Buffer::new().format_finite(f) == text)
+                .unwrap_or(false);
+            assert_eq!(scan(&doc).is_ok(), reference, "{text}");
         }
     }
 }

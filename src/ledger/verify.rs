@@ -5,8 +5,8 @@
 //! chain and tree walk (`ChainChecker`) is sequential and cheap.
 
 use super::checkpoint::Checkpoint;
-use super::columns::IndexedColumns;
-use super::jcs::scan_canonical;
+use super::columns::{ColumnCheck, IndexedColumns, StoredColumns};
+use super::jcs::{scan_canonical, scan_members};
 use super::merkle::{leaf_hash, Frontier, Hash};
 use super::note::{self, NoteVerifier, SignatureCheck};
 use super::seal::GENESIS_PREV;
@@ -20,6 +20,27 @@ pub struct StoredRow {
     pub hash: String,
     pub record: String,
     pub columns: IndexedColumns,
+}
+
+impl StoredRow {
+    pub fn view(&self) -> RowView<'_> {
+        RowView {
+            seq: self.seq,
+            hash: self.hash.as_bytes(),
+            record: self.record.as_bytes(),
+            columns: self.columns.stored(),
+        }
+    }
+}
+
+/// One row borrowed from wherever a store keeps it: what [`inspect_view`] reads. Bytes,
+/// not text: bytes a tamperer left that are not UTF-8 make a modified record.
+#[derive(Debug, Clone, Copy)]
+pub struct RowView<'a> {
+    pub seq: u64,
+    pub hash: &'a [u8],
+    pub record: &'a [u8],
+    pub columns: StoredColumns<'a>,
 }
 
 /// Where a checkpoint being checked came from.
@@ -197,15 +218,41 @@ pub struct RecordFacts {
     pub row_seq: u64,
     pub stored_hash: Option<Hash>,
     pub sealed_seq: Option<u64>,
-    pub prev_hash: Option<String>,
+    /// The sealed `prev_hash`, when it is a string.
+    pub prev_hash: Option<SealedLink>,
     pub problem: Option<String>,
+}
+
+/// The link a record was sealed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SealedLink {
+    /// Exactly 64 lowercase hex digits, as `seal` writes links, naming this hash.
+    Hash(Hash),
+    /// Any other string, which links to nothing.
+    Other,
+}
+
+impl SealedLink {
+    /// Reads a raw canonical JSON value; `None` when it is not a string.
+    fn read(raw: &[u8]) -> Option<SealedLink> {
+        let [b'"', text @ .., b'"'] = raw else {
+            return None;
+        };
+        Some(lower_hex(text).map_or(SealedLink::Other, SealedLink::Hash))
+    }
 }
 
 /// Row-local checks: the bytes hash to the stored hash, are canonical RFC 8785, carry
 /// this log's origin, and agree with the indexed columns.
 pub fn inspect(row: &StoredRow, origin: &str) -> RecordFacts {
-    let computed = leaf_hash(row.record.as_bytes());
-    let stored_hash = decode_hash(&row.hash);
+    inspect_view(row.view(), origin)
+}
+
+/// [`inspect`] on a borrowed row. It allocates nothing unless the row has a problem
+/// to describe: it runs once per record of the log.
+pub fn inspect_view(row: RowView<'_>, origin: &str) -> RecordFacts {
+    let computed = leaf_hash(row.record);
+    let stored_hash = decode_hash(row.hash);
     let mut facts = RecordFacts {
         row_seq: row.seq,
         stored_hash,
@@ -216,44 +263,62 @@ pub fn inspect(row: &StoredRow, origin: &str) -> RecordFacts {
     if stored_hash != Some(computed) {
         facts.problem = Some("its content no longer matches its hash".into());
     }
-    let members = match scan_canonical(row.record.as_bytes()) {
-        Ok(m) => m,
-        Err(e) => {
-            facts
-                .problem
-                .get_or_insert_with(|| format!("not canonical JSON ({e})"));
-            return facts;
-        }
-    };
-    for (key, raw) in &members {
-        match *key {
-            "seq" => facts.sealed_seq = std::str::from_utf8(raw).ok().and_then(|s| s.parse().ok()),
-            "prev_hash" => facts.prev_hash = json_text(raw),
-            "origin" => {
-                let o = json_text(raw);
-                if o.as_deref() != Some(origin) && facts.problem.is_none() {
-                    facts.problem = Some(format!(
-                        "sealed for another log ({})",
-                        o.unwrap_or_default()
-                    ));
-                }
-            }
+    let (mut sealed_seq, mut prev_hash, mut foreign) = (None, None, None);
+    let mut columns = ColumnCheck::default();
+    let scanned = scan_members(row.record, |key, raw| {
+        match key {
+            "seq" => sealed_seq = std::str::from_utf8(raw).ok().and_then(|s| s.parse().ok()),
+            "prev_hash" => prev_hash = SealedLink::read(raw),
+            "origin" if !names(raw, origin) => foreign = Some(raw),
             _ => {}
         }
+        columns.member(key, raw);
+    });
+    if let Err(e) = scanned {
+        facts
+            .problem
+            .get_or_insert_with(|| format!("not canonical JSON ({e})"));
+        return facts;
+    }
+    facts.sealed_seq = sealed_seq;
+    facts.prev_hash = prev_hash;
+    if let Some(raw) = foreign {
+        facts.problem.get_or_insert_with(|| {
+            format!(
+                "sealed for another log ({})",
+                json_text(raw).unwrap_or_default()
+            )
+        });
     }
     if facts.problem.is_none() && (facts.sealed_seq.is_none() || facts.prev_hash.is_none()) {
         facts.problem = Some("its `seq` or `prev_hash` is missing or malformed".into());
     }
-    if facts.problem.is_none() {
-        match row.columns.compare_with_members(&members) {
-            Ok(Some(sealed)) => {
-                facts.problem = Some(column_difference(&row.columns, &sealed));
-            }
-            Ok(None) => {}
-            Err(e) => facts.problem = Some(format!("unreadable field {e}")),
-        }
+    if facts.problem.is_none() && !columns.agrees_with(&row.columns) {
+        facts.problem = column_problem(row);
     }
     facts
+}
+
+/// The full comparison of a row's columns with its sealed record, for the rare row the
+/// plain check could not vouch for.
+fn column_problem(row: RowView<'_>) -> Option<String> {
+    let members = match scan_canonical(row.record) {
+        Ok(m) => m,
+        Err(e) => return Some(format!("not canonical JSON ({e})")),
+    };
+    match row.columns.compare_with_members(&members) {
+        Ok(Some(sealed)) => Some(column_difference(&row.columns.to_owned_lossy(), &sealed)),
+        Ok(None) => None,
+        Err(e) => Some(format!("unreadable field {e}")),
+    }
+}
+
+/// Whether a raw canonical JSON value is the string `text`.
+fn names(raw: &[u8], text: &str) -> bool {
+    match raw {
+        [b'"', plain @ .., b'"'] if !plain.contains(&b'\\') => plain == text.as_bytes(),
+        _ => json_text(raw).as_deref() == Some(text),
+    }
 }
 
 /// A JSON string value as text; plain strings (no escapes, the usual case in a
@@ -265,6 +330,36 @@ fn json_text(raw: &[u8]) -> Option<String> {
         }
         _ => serde_json::from_slice(raw).ok(),
     }
+}
+
+/// 64 lowercase hex digits as the hash they spell.
+fn lower_hex(text: &[u8]) -> Option<Hash> {
+    /// Each byte's value as a lowercase hex digit, or 0xff.
+    const DIGIT: [u8; 256] = {
+        let mut t = [0xffu8; 256];
+        let mut c = 0;
+        while c < 10 {
+            t[b'0' as usize + c] = c as u8;
+            c += 1;
+        }
+        let mut c = 0;
+        while c < 6 {
+            t[b'a' as usize + c] = 10 + c as u8;
+            c += 1;
+        }
+        t
+    };
+    if text.len() != 64 {
+        return None;
+    }
+    let mut h = [0u8; 32];
+    let mut bad = 0u8;
+    for (byte, pair) in h.iter_mut().zip(text.chunks_exact(2)) {
+        let (hi, lo) = (DIGIT[pair[0] as usize], DIGIT[pair[1] as usize]);
+        bad |= hi | lo;
+        *byte = hi << 4 | (lo & 0x0f);
+    }
+    (bad & 0xf0 == 0).then_some(h)
 }
 
 fn column_difference(stored: &IndexedColumns, sealed: &IndexedColumns) -> String {
@@ -317,7 +412,7 @@ fn column_difference(stored: &IndexedColumns, sealed: &IndexedColumns) -> String
         .unwrap_or_else(|| "indexed columns disagree with the sealed record".into())
 }
 
-fn decode_hash(s: &str) -> Option<Hash> {
+fn decode_hash(s: &[u8]) -> Option<Hash> {
     let mut h = [0u8; 32];
     hex::decode_to_slice(s, &mut h).ok()?;
     Some(h)
@@ -492,12 +587,12 @@ impl ChainChecker {
         let stored = facts.stored_hash.unwrap_or([0u8; 32]);
         // A record too damaged to read its `prev_hash` is already a modified record;
         // its link is unknown rather than broken.
-        // Compared as text, so only the exact lowercase hex `seal` writes links.
-        let mut prev_hex = [0u8; 64];
-        let linked = facts.prev_hash.as_deref().is_none_or(|p| {
-            hex::encode_to_slice(self.prev, &mut prev_hex).is_ok()
-                && p.as_bytes() == prev_hex.as_slice()
-        });
+        // Only the exact lowercase hex `seal` writes links.
+        let linked = match facts.prev_hash {
+            None => true,
+            Some(SealedLink::Hash(h)) => h == self.prev,
+            Some(SealedLink::Other) => false,
+        };
         let offset = facts.sealed_seq.map_or(0, |s| row as i64 - s as i64);
         if linked && gap.is_none() {
             self.close_run(offset);
@@ -625,5 +720,33 @@ impl ChainChecker {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_string_of_64_lowercase_hex_digits_names_a_hash() {
+        let hash = [0xab; 32];
+        let lower = format!("\"{}\"", hex::encode(hash));
+        assert_eq!(
+            SealedLink::read(lower.as_bytes()),
+            Some(SealedLink::Hash(hash))
+        );
+        for other in [
+            lower.to_uppercase(),
+            format!("\"{}\"", "0".repeat(63)),
+            "\"\"".into(),
+        ] {
+            assert_eq!(
+                SealedLink::read(other.as_bytes()),
+                Some(SealedLink::Other),
+                "{other}"
+            );
+        }
+        assert_eq!(SealedLink::read(b"null"), None);
     }
 }

@@ -16,7 +16,7 @@ pub use read::AgentTotals;
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::IndexedColumns;
 use crate::ledger::note::{NoteError, NoteSigner};
-use crate::ledger::verify::StoredRow;
+use crate::ledger::verify::{RowView, StoredRow};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -165,6 +165,44 @@ impl Store {
         }
     }
 
+    /// Sends every row, oldest first, to `pages` in pages of `page_rows`, for a full
+    /// scan (`verify`). The channel's bound is what bounds memory; the scan stops
+    /// early, without error, when the receiver is dropped.
+    pub async fn scan(
+        &self,
+        page_rows: usize,
+        pages: tokio::sync::mpsc::Sender<RecordPage>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Store::Sqlite(s) => {
+                let path = s.path().to_path_buf();
+                tokio::task::spawn_blocking(move || {
+                    sqlite::scan(&path, page_rows, |page| {
+                        pages.blocking_send(RecordPage::Scanned(page)).is_ok()
+                    })
+                })
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("the scanning thread failed: {e}")))?
+            }
+            Store::Postgres(s) => {
+                let limit = u32::try_from(page_rows).unwrap_or(u32::MAX);
+                let mut after = 0;
+                loop {
+                    let rows = s
+                        .rows(&Filter::default(), Page::oldest_first(after, limit))
+                        .await?;
+                    let Some(last) = rows.last() else {
+                        return Ok(());
+                    };
+                    after = last.seq;
+                    if pages.send(RecordPage::Owned(rows)).await.is_err() {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
     pub async fn checkpoints(&self) -> Result<Vec<StoredCheckpoint>, StoreError> {
         match self {
             Store::Sqlite(s) => s.checkpoints().await,
@@ -193,6 +231,33 @@ impl Store {
         match self {
             Store::Sqlite(s) => s.close().await,
             Store::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+/// A page of rows read for a full scan, lent out one row at a time.
+pub enum RecordPage {
+    Scanned(sqlite::ScanPage),
+    Owned(Vec<StoredRow>),
+}
+
+impl RecordPage {
+    pub fn len(&self) -> usize {
+        match self {
+            RecordPage::Scanned(page) => page.len(),
+            RecordPage::Owned(rows) => rows.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Lends each row to `f`, in `seq` order.
+    pub fn for_each(&self, mut f: impl FnMut(RowView<'_>)) {
+        match self {
+            RecordPage::Scanned(page) => page.for_each(f),
+            RecordPage::Owned(rows) => rows.iter().for_each(|r| f(r.view())),
         }
     }
 }

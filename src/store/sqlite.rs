@@ -18,7 +18,10 @@ use std::time::Duration;
 use tokio::sync::Mutex;
 
 mod packed;
+mod scan;
 mod write;
+
+pub use scan::{scan, ScanPage};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
 

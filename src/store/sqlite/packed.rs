@@ -1,6 +1,7 @@
 //! Reading rows in packs. sqlx hands a SQLite result over one row at a time from its
 //! worker thread, copying each column into an allocation of its own on the way; for a
-//! full scan (`verify`, `export`) that hand-off cost several times SQLite's own work.
+//! full scan (`export`; `verify` has its own, `scan`) that hand-off cost several times
+//! SQLite's own work.
 //! So a page is fetched as a few aggregate rows, each packing up to `PACK` rows, and
 //! split here. A pack carries, for its rows in order, one JSON array per row (`seq`,
 //! `exercise`, the byte length of `record`, then the other text columns, `null` for
@@ -55,7 +56,7 @@ type PackedRow = (
 /// The same rows, in the same order, as `select_rows(filter, page)` returns.
 ///
 /// Packs already read are split while the next are read (SQLite works on its own
-/// thread). Reading oldest first from a known `seq`, as `verify` and `export` do, the
+/// thread). Reading oldest first from a known `seq`, as `export` does, the
 /// pack after next is read at the same time on a second connection, on the guess that
 /// the next pack holds consecutive `seq`s; when it does not (a gap), the guess is
 /// dropped and that pack read again from where the first one really ended.
