@@ -14,40 +14,65 @@ use anyhow::Context;
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
+    #[default]
     Auto,
     Always,
     Never,
 }
 
-/// Console options shared by `custody` and `custody demo`.
+/// Console options: `--read-only` applies to every command that could act (the console,
+/// the containment and incident commands); the look is given to `custody` or
+/// `custody demo`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ConsoleArgs {
-    /// Browse only: containment actions are disabled.
+    /// Browse only: containment actions and incident changes are disabled.
     #[arg(long, global = true)]
     pub read_only: bool,
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// How the console looks and takes input.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct LookArgs {
     /// Theme: dark (default), light, colorblind, or a file name in the config's themes/.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// Colour: auto honours NO_COLOR; never gives a fully usable monochrome console.
-    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
     /// Do not capture the mouse (keeps the terminal's own text selection).
-    #[arg(long, global = true)]
+    #[arg(long)]
     pub no_mouse: bool,
+}
+
+impl LookArgs {
+    /// These options, with `outer`'s (given before the subcommand) where these are unset.
+    pub fn or(&self, outer: &LookArgs) -> LookArgs {
+        LookArgs {
+            theme: self.theme.clone().or_else(|| outer.theme.clone()),
+            color: match self.color {
+                ColorChoice::Auto => outer.color,
+                given => given,
+            },
+            no_mouse: self.no_mouse || outer.no_mouse,
+        }
+    }
 }
 
 pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result<()> {
     if !std::io::stdout().is_terminal() {
         anyhow::bail!("the console needs a terminal; for pipes use `custody tail`");
     }
-    let mono = match args.color {
+    let mono = match args.look.color {
         ColorChoice::Never => true,
         ColorChoice::Always => false,
         ColorChoice::Auto => std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
     };
     let theme_name = args
+        .look
         .theme
         .clone()
         .or_else(|| env.config.theme.clone())
@@ -64,7 +89,7 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
     reasons.extend(env.config.reason_codes.iter().cloned());
     let mut app = App::new(store.describe(), env.operator.clone(), keymap, reasons);
     app.read_only = args.read_only;
-    app.mouse = !args.no_mouse && env.config.mouse.unwrap_or(true);
+    app.mouse = !args.look.no_mouse && env.config.mouse.unwrap_or(true);
     let mut verifiers = Vec::new();
     for k in &env.config.trusted_keys {
         verifiers.push(

@@ -54,6 +54,8 @@ pub struct DemoArgs {
     /// Do not run the live generator.
     #[arg(long)]
     pub no_live: bool,
+    #[command(flatten)]
+    pub look: super::console::LookArgs,
 }
 
 pub async fn seed(env: &Env, args: SeedArgs) -> anyhow::Result<ExitCode> {
@@ -208,7 +210,11 @@ pub async fn demo(
     let live =
         (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), signer, args.seed, None)));
     let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
-        super::console::open(env, console, store.clone()).await
+        let console = super::console::ConsoleArgs {
+            read_only: console.read_only,
+            look: args.look.or(&console.look),
+        };
+        super::console::open(env, &console, store.clone()).await
     } else {
         // Not a terminal (a pipe, a script): show the live stream as text instead.
         eprintln!("custody demo: live events from {url} (Ctrl-C to stop)");
