@@ -296,6 +296,73 @@ pub fn list_controlled_agents(app: &mut App) {
     app.agents.agents.extend(extra);
 }
 
+/// A situation read from the store; events the tail delivered after that read began are
+/// kept.
+pub fn on_loaded(app: &mut App, loaded: Situation) {
+    let last = loaded.events.last().map_or(0, |(seq, _)| *seq);
+    let newer: Vec<(u64, Event)> = app
+        .response
+        .situation
+        .events
+        .iter()
+        .filter(|(seq, _)| *seq > last)
+        .cloned()
+        .collect();
+    if newer.is_empty() {
+        return on_situation(app, loaded);
+    }
+    let mut events = loaded.events;
+    events.extend(newer);
+    on_situation(app, Situation::derive(events));
+}
+
+/// Folds newly sealed response events into the situation, in memory: the live tail
+/// already carries them, so incidents and control state follow the ledger without
+/// reading it again (a busy log appends such events every few seconds).
+pub fn absorb(app: &mut App, rows: &[super::app::Row]) {
+    let last = app
+        .response
+        .situation
+        .events
+        .last()
+        .map_or(0, |(seq, _)| *seq);
+    let fresh: Vec<(u64, Event)> = rows
+        .iter()
+        .filter(|r| r.seq > last && is_response_kind(&r.event.kind))
+        .map(|r| (r.seq, crate::respond::load::slim(r.event.clone())))
+        .collect();
+    if fresh.is_empty() {
+        return;
+    }
+    // Most response events on a busy log are agents' own rollbacks and human
+    // interventions: kept (the rolled-back check reads them), but only events that can
+    // change an incident, a control state or an open intent are worth a new derivation.
+    let open: Vec<&str> = app
+        .response
+        .situation
+        .unresolved
+        .iter()
+        .map(|(_, e)| e.event_id.as_str())
+        .collect();
+    let changes = fresh.iter().any(|(_, e)| {
+        e.kind.starts_with("incident.")
+            || matches!(
+                e.kind.as_str(),
+                "control.pause" | "control.resume" | "control.revoke_token"
+            )
+            || e.outcome_status() == Some(crate::event::OutcomeStatus::Pending)
+            || e.context
+                .as_ref()
+                .and_then(|c| c.parent_event_id.as_deref())
+                .is_some_and(|p| open.contains(&p))
+    });
+    app.response.situation.events.extend(fresh);
+    if changes {
+        let events = std::mem::take(&mut app.response.situation.events);
+        on_situation(app, Situation::derive(events));
+    }
+}
+
 /// Whether a new event may change incidents or control state.
 pub fn is_response_kind(kind: &str) -> bool {
     kind.starts_with("incident.") || kind.starts_with("control.") || kind == "human.intervention"

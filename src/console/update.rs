@@ -52,15 +52,9 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             vec![]
         }
         Msg::Appended { rows, head_seq } => {
-            let responded = rows
-                .iter()
-                .any(|r| response::is_response_kind(&r.event.kind));
+            response::absorb(app, &rows);
             on_appended(app, rows, head_seq);
-            if responded {
-                vec![Effect::LoadSituation]
-            } else {
-                vec![]
-            }
+            vec![]
         }
         Msg::SearchHits {
             request,
@@ -121,7 +115,7 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         }
         Msg::Tick => vec![],
         Msg::Situation(situation) => {
-            response::on_situation(app, *situation);
+            response::on_loaded(app, *situation);
             vec![]
         }
         Msg::Sealed { what, result } => response::on_sealed(app, what, result),

@@ -20,6 +20,40 @@ pub fn response_kinds() -> Vec<String> {
     kinds
 }
 
+/// What the situation keeps of the many events that only link to incidents or mark an
+/// action as rolled back (a busy log holds thousands of rollbacks and interventions):
+/// who, when, which agent, the links and the outcome — not the payloads.
+pub fn slim(mut e: Event) -> Event {
+    if e.kind.starts_with("incident.")
+        || matches!(
+            e.kind.as_str(),
+            "control.pause" | "control.resume" | "control.revoke_token"
+        )
+    {
+        return e;
+    }
+    const KEEP: [&str; 3] = ["incident", "target_event", "playbook"];
+    e.trigger = None;
+    e.model = None;
+    e.prompt = None;
+    e.ai_output = None;
+    e.policy = None;
+    e.approval = None;
+    e.reversibility = None;
+    if let Some(a) = e.action.as_mut() {
+        a.before = None;
+        a.after = None;
+        if let Some(serde_json::Value::Object(p)) = a.params.as_mut() {
+            p.retain(|k, _| KEEP.contains(&k.as_str()));
+        }
+    }
+    if let Some(o) = e.outcome.as_mut() {
+        o.response = None;
+        o.detail = None;
+    }
+    e
+}
+
 /// The response side of the ledger, derived.
 #[derive(Debug, Clone, Default)]
 pub struct Situation {
@@ -102,7 +136,7 @@ pub async fn situation(store: &Store) -> Result<Situation, StoreError> {
         kinds: response_kinds(),
         ..Filter::default()
     };
-    let events = all_events(store, &filter).await?;
+    let events = all_events(store, &filter, slim).await?;
     Ok(Situation::derive(events))
 }
 
@@ -135,7 +169,7 @@ pub async fn actions_since(
         since: Some(since),
         ..Filter::default()
     };
-    let events = all_events(store, &filter).await?;
+    let events = all_events(store, &filter, |e| e).await?;
     Ok(events
         .into_iter()
         .map(|(_, e)| e)
@@ -143,8 +177,13 @@ pub async fn actions_since(
         .collect())
 }
 
-/// Every event matching `filter`, oldest first, with its `seq`, paged through the store.
-async fn all_events(store: &Store, filter: &Filter) -> Result<Vec<(u64, Event)>, StoreError> {
+/// Every event matching `filter`, oldest first, with its `seq`, paged through the store;
+/// `keep` trims each as it is read, so a page's full events never pile up.
+async fn all_events(
+    store: &Store,
+    filter: &Filter,
+    keep: fn(Event) -> Event,
+) -> Result<Vec<(u64, Event)>, StoreError> {
     const PAGE: u32 = 5000;
     let mut events = Vec::new();
     let mut after = 0;
@@ -155,7 +194,7 @@ async fn all_events(store: &Store, filter: &Filter) -> Result<Vec<(u64, Event)>,
         let full = rows.len() == PAGE as usize;
         events.extend(
             rows.iter()
-                .filter_map(|r| Some((r.seq, event_from_record(&r.record).ok()?))),
+                .filter_map(|r| Some((r.seq, keep(event_from_record(&r.record).ok()?)))),
         );
         if !full {
             break;
