@@ -4,7 +4,7 @@
 
 use super::act_step::Context;
 use super::response::{self, u};
-use crate::event::{Event, ReversibilityClass};
+use crate::event::Event;
 use crate::playbook::{Playbook, Step};
 use crate::respond::{Done, Plan, Role};
 
@@ -18,7 +18,7 @@ pub(super) fn print_plan(plan: &Plan, ctx: &Context, role: Role) {
         plan.executor_type()
     );
     response::labelled("  will run       ", &plan.display());
-    println!("  reversibility  {}", reversibility(plan));
+    println!("  reversibility  {}", plan.reversibility_text());
     if let Some(t) = &r.target {
         println!("  about          {}", describe_event(t));
     }
@@ -49,28 +49,16 @@ pub(super) fn print_plan(plan: &Plan, ctx: &Context, role: Role) {
     }
 }
 
-fn reversibility(plan: &Plan) -> &'static str {
-    match plan.reversibility {
-        ReversibilityClass::Full => "full",
-        ReversibilityClass::Partial => "partial: it may not restore everything",
-        ReversibilityClass::None => "none: it cannot be undone",
-    }
-}
-
 /// `019a… (T2, k8s.scale on deploy/web, 2026-11-20T10:00:00.000Z)`, escaped.
 pub(super) fn describe_event(e: &Event) -> String {
-    let what = e
-        .action
-        .as_ref()
-        .map_or(e.kind.as_str(), |a| a.kind.as_str());
-    let on = e
-        .action
-        .as_ref()
-        .and_then(|a| a.resource.as_deref())
-        .map(|r| format!(" on {r}"))
-        .unwrap_or_default();
     let tier = e.tier.map(|t| format!("{t}, ")).unwrap_or_default();
-    u(&format!("{} ({tier}{what}{on}, {})", e.event_id, e.time)).into_owned()
+    u(&format!(
+        "{} ({tier}{}, {})",
+        e.event_id,
+        e.what_on(),
+        e.time
+    ))
+    .into_owned()
 }
 
 /// What happened: both seqs, the status, and what the executor reported.

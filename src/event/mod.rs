@@ -306,6 +306,16 @@ impl Event {
         self.agent.as_ref().map(|a| a.id.as_str())
     }
 
+    /// `k8s.scale on deploy/web`: what was done and to what (the kind when no action).
+    pub fn what_on(&self) -> String {
+        let a = self.action.as_ref();
+        let what = a.map_or(self.kind.as_str(), |a| a.kind.as_str());
+        match a.and_then(|a| a.resource.as_deref()) {
+            Some(r) => format!("{what} on {r}"),
+            None => what.to_string(),
+        }
+    }
+
     pub fn correlation_id(&self) -> Option<&str> {
         self.context.as_ref()?.correlation_id.as_deref()
     }

@@ -32,14 +32,7 @@ pub struct Opening {
 /// A title for an incident opened from `e`: its agent, action and resource.
 pub fn default_title(e: &Event) -> String {
     let agent = e.agent_id().unwrap_or("unknown agent");
-    let what = e
-        .action
-        .as_ref()
-        .map_or(e.kind.as_str(), |a| a.kind.as_str());
-    match e.action.as_ref().and_then(|a| a.resource.as_deref()) {
-        Some(r) => format!("{agent}: {what} on {r}"),
-        None => format!("{agent}: {what}"),
-    }
+    format!("{agent}: {}", e.what_on())
 }
 
 pub fn open(

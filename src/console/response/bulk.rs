@@ -160,14 +160,5 @@ pub fn candidates(
 }
 
 fn describe(e: &Event) -> String {
-    let what = e
-        .action
-        .as_ref()
-        .map_or(e.kind.as_str(), |a| a.kind.as_str());
-    let on = e
-        .action
-        .as_ref()
-        .and_then(|a| a.resource.as_deref())
-        .unwrap_or("");
-    format!("{} {what} {on} ({})", e.time.to_rfc3339(), e.event_id)
+    format!("{} {} ({})", e.time.to_rfc3339(), e.what_on(), e.event_id)
 }

@@ -237,11 +237,7 @@ fn open_contain_form(
         ("reversibility".into(), plan.reversibility_text()),
     ];
     if let Some(t) = &plan.request.target {
-        let what = t
-            .action
-            .as_ref()
-            .map_or(t.kind.as_str(), |a| a.kind.as_str());
-        info.push(("target".into(), format!("{what} ({})", t.event_id)));
+        info.push(("target".into(), format!("{} ({})", t.what_on(), t.event_id)));
         if action == ExecAction::Rollback {
             let undo = match respond::undoable(t) {
                 Ok(class) => format!("{} undo", class.as_str()),
