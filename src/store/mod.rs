@@ -35,6 +35,16 @@ pub enum StoreError {
         what: &'static str,
         source: sqlx::Error,
     },
+    #[error("cannot open the store {url}: {source}")]
+    SqliteOpen {
+        url: String,
+        source: rusqlite::Error,
+    },
+    #[error("{what}: {source}")]
+    Sqlite {
+        what: &'static str,
+        source: rusqlite::Error,
+    },
     #[error("cannot sign the checkpoint: {0}")]
     Sign(#[from] NoteError),
     #[error("the store is inconsistent: {0}")]
