@@ -123,8 +123,13 @@ fn parse_all<R: BufRead>(
         } else if let Some(last) = chunk.last_mut() {
             last.bytes += bytes;
         }
-        if chunk.len() >= batch && tx.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
-            return;
+        // The next chunk is allocated whole: grown from empty, it would be copied
+        // (events are over a kilobyte each) and fault in fresh pages at every doubling.
+        if chunk.len() >= batch {
+            let full = std::mem::replace(&mut chunk, Vec::with_capacity(batch));
+            if tx.blocking_send(Ok(full)).is_err() {
+                return;
+            }
         }
     }
     if !chunk.is_empty() {
