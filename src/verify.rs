@@ -34,20 +34,7 @@ pub async fn verify_store(
     mut progress: impl FnMut(u64),
 ) -> Result<Report, StoreError> {
     let origin: Arc<str> = Arc::from(store.origin());
-    let mut notes: Vec<(String, CheckpointSource)> = store
-        .checkpoints()
-        .await?
-        .into_iter()
-        .map(|c| (c.note, CheckpointSource::Store))
-        .collect();
-    if let Some(anchor) = input.anchor {
-        notes.extend(
-            split_notes(anchor)
-                .into_iter()
-                .map(|n| (n.to_string(), CheckpointSource::Anchor)),
-        );
-    }
-    let mut checker = ChainChecker::new(&origin, &notes, input.verifiers);
+    let mut checker = checker_for(store, input).await?;
 
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
@@ -93,6 +80,28 @@ pub async fn verify_store(
     }
     scanned?;
     Ok(walked?.finish())
+}
+
+/// A chain checker primed with every checkpoint there is to check: the store's own and
+/// the anchor file's.
+pub async fn checker_for(
+    store: &Store,
+    input: &VerifyInput<'_>,
+) -> Result<ChainChecker, StoreError> {
+    let mut notes: Vec<(String, CheckpointSource)> = store
+        .checkpoints()
+        .await?
+        .into_iter()
+        .map(|c| (c.note, CheckpointSource::Store))
+        .collect();
+    if let Some(anchor) = input.anchor {
+        notes.extend(
+            split_notes(anchor)
+                .into_iter()
+                .map(|n| (n.to_string(), CheckpointSource::Anchor)),
+        );
+    }
+    Ok(ChainChecker::new(store.origin(), &notes, input.verifiers))
 }
 
 /// One worker: inspects pages until there are no more.

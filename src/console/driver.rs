@@ -10,8 +10,8 @@ use super::theme::Theme;
 use super::update::{init, ledger_from_report, matches, update};
 use super::views;
 use crate::event::Timestamp;
-use crate::ledger::note::{split_notes, NoteVerifier};
-use crate::ledger::verify::{inspect, ChainChecker, CheckpointSource, Report};
+use crate::ledger::note::NoteVerifier;
+use crate::ledger::verify::{inspect, Report};
 use crate::store::{Filter, Page, Store, StoreError};
 use crate::verify::VerifyInput;
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event as TermEvent};
@@ -755,20 +755,7 @@ async fn verify_paced(
     mut progress: impl FnMut(u64),
 ) -> Result<Report, StoreError> {
     let origin = store.origin().to_string();
-    let mut notes: Vec<(String, CheckpointSource)> = store
-        .checkpoints()
-        .await?
-        .into_iter()
-        .map(|c| (c.note, CheckpointSource::Store))
-        .collect();
-    if let Some(anchor) = input.anchor {
-        notes.extend(
-            split_notes(anchor)
-                .into_iter()
-                .map(|n| (n.to_string(), CheckpointSource::Anchor)),
-        );
-    }
-    let mut checker = ChainChecker::new(&origin, &notes, input.verifiers);
+    let mut checker = crate::verify::checker_for(store, input).await?;
     let all = Filter::default();
     let mut cursor = 0;
     loop {
