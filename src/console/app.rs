@@ -141,6 +141,8 @@ pub struct SearchState {
     /// Ranked, best first.
     pub hits: Vec<Hit>,
     pub selected: usize,
+    /// First hit on screen (see `views::scroll`).
+    pub offset: usize,
     /// The newest request; answers to older ones are ignored (newest wins).
     pub request: u64,
     pub scanning: bool,
@@ -153,6 +155,8 @@ pub struct TraceState {
     pub correlation_id: String,
     pub rows: Vec<Row>,
     pub selected: usize,
+    /// First timeline line on screen, gap markers included (see `views::scroll`).
+    pub offset: usize,
     pub loading: bool,
 }
 
@@ -185,6 +189,8 @@ impl AgentSummary {
 pub struct AgentsState {
     pub agents: Vec<AgentSummary>,
     pub selected: usize,
+    /// First agent on screen (see `views::scroll`).
+    pub offset: usize,
     pub loading: bool,
 }
 

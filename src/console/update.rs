@@ -25,13 +25,21 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     effects
 }
 
-/// Keeps the stream's first visible row such that the cursor stays on screen, with the
-/// same arithmetic the table is drawn with.
+/// Keeps each list's first visible row such that its cursor stays on screen, with the
+/// same arithmetic the lists are drawn with, so the cursor moves within the window
+/// instead of dragging the list along.
 fn settle_scroll(app: &mut App) {
-    let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
-    let height = super::views::list_rows(&super::views::layout(area, app), app);
+    use super::views::{agents, layout, list_rows, scroll_offset, search, trace};
+    let areas = layout(
+        ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1),
+        app,
+    );
+    let height = list_rows(&areas, app);
     let s = &mut app.stream;
-    s.offset = super::views::scroll_offset(s.selected, s.offset, height, s.rows.len());
+    s.offset = scroll_offset(s.selected, s.offset, height, s.rows.len());
+    app.search.offset = search::first_row(areas.table, app);
+    app.agents.offset = agents::first_row(areas.table, app);
+    app.trace.offset = trace::first_line(areas.table, app);
 }
 
 fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {

@@ -379,3 +379,57 @@ fn the_agents_view_loads_and_enter_filters_the_stream_to_that_agent() {
         matches!(&effects[..], [Effect::LoadPage { filter, .. }] if filter.agents == vec!["bot".to_string()])
     );
 }
+
+fn agent(i: usize) -> super::app::AgentSummary {
+    super::app::AgentSummary {
+        id: format!("bot-{i:03}"),
+        name: None,
+        version: None,
+        model: None,
+        last_seq: i as u64,
+        last_time: None,
+        last_action: None,
+        by_tier: [1, 0, 0, 0],
+        events: 1,
+        failures: 0,
+    }
+}
+
+#[test]
+fn moving_back_up_a_long_agent_list_moves_the_cursor_not_the_list() {
+    let mut app = app_with_rows(3);
+    key(&mut app, KeyCode::Char('3'));
+    update(&mut app, Msg::Agents((0..100).map(agent).collect()), now());
+    keys(&mut app, &[KeyCode::Down; 60]);
+    assert_eq!(app.agents.selected, 60);
+    let offset = app.agents.offset;
+    assert!(offset > 0 && offset <= 60, "{offset}");
+    keys(&mut app, &[KeyCode::Up; 3]);
+    assert_eq!(app.agents.selected, 57);
+    assert_eq!(app.agents.offset, offset, "the list stays put");
+    // Climbing past the top row scrolls one row at a time.
+    let climb = app.agents.selected - offset + 1;
+    keys(&mut app, &vec![KeyCode::Up; climb]);
+    assert_eq!(app.agents.offset, app.agents.selected);
+    assert_eq!(app.agents.offset, offset - 1);
+}
+
+#[test]
+fn moving_back_up_a_long_trace_moves_the_cursor_not_the_timeline() {
+    let mut app = app_with_rows(3);
+    key(&mut app, KeyCode::Enter);
+    let rows = (1..=100).map(|s| row(s, "T1", Some("c-1"))).collect();
+    update(
+        &mut app,
+        Msg::Trace {
+            correlation_id: "c-1".into(),
+            rows,
+        },
+        now(),
+    );
+    keys(&mut app, &[KeyCode::Down; 80]);
+    let offset = app.trace.offset;
+    assert!(offset > 0, "{offset}");
+    keys(&mut app, &[KeyCode::Up; 2]);
+    assert_eq!(app.trace.offset, offset, "the timeline stays put");
+}

@@ -14,7 +14,7 @@
 use super::super::app::{AgentSummary, App};
 use super::super::theme::{tier_glyph, Theme};
 use super::cells::{clock, columns, count, own, row_rect, untrusted, Col};
-use super::scroll::visible;
+use super::scroll::{scroll_offset, visible};
 use crate::event::{Tier, Timestamp};
 use crate::incident::{AgentControl, ControlState};
 use ratatui::layout::Rect;
@@ -70,13 +70,19 @@ fn list_height(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(1))
 }
 
+/// The first agent to show in `area`, from the one shown last.
+pub fn first_row(area: Rect, app: &App) -> usize {
+    let a = &app.agents;
+    scroll_offset(a.selected, a.offset, list_height(area), a.agents.len())
+}
+
 /// The agent drawn at screen row `y` of `area`, if any (row 0 is the headings).
 pub fn row_at(area: Rect, app: &App, y: u16) -> Option<usize> {
     if y <= area.y || y >= area.bottom() {
         return None;
     }
     let a = &app.agents;
-    let range = visible(a.selected, 0, list_height(area), a.agents.len());
+    let range = visible(a.selected, a.offset, list_height(area), a.agents.len());
     let i = range.start + usize::from(y - area.y - 1);
     (i < range.end).then_some(i)
 }
@@ -96,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let now = a.agents.iter().filter_map(|s| s.last_time).max();
-    let range = visible(a.selected, 0, list_height(area), a.agents.len());
+    let range = visible(a.selected, a.offset, list_height(area), a.agents.len());
     for (i, agent) in a.agents[range.clone()].iter().enumerate() {
         let control = app.response.situation.agents.get(&agent.id);
         let mut line = agent_line(agent, control, &w, now.as_ref(), theme);

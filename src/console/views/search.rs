@@ -15,7 +15,7 @@ use super::super::app::{App, Hit};
 use super::super::theme::Theme;
 use super::cells::{clock, clock_width, columns, own, row_rect, tier_badge, Col};
 use super::command::input_line;
-use super::scroll::visible;
+use super::scroll::{scroll_offset, visible};
 use crate::text::escape_untrusted;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
@@ -29,13 +29,19 @@ fn list_height(area: Rect) -> usize {
     usize::from(area.height.saturating_sub(TOP))
 }
 
+/// The first hit to show in `area`, from the one shown last.
+pub fn first_row(area: Rect, app: &App) -> usize {
+    let s = &app.search;
+    scroll_offset(s.selected, s.offset, list_height(area), s.hits.len())
+}
+
 /// The hit drawn at screen row `y` of `area`, if any.
 pub fn row_at(area: Rect, app: &App, y: u16) -> Option<usize> {
     if y < area.y + TOP || y >= area.bottom() {
         return None;
     }
     let s = &app.search;
-    let range = visible(s.selected, 0, list_height(area), s.hits.len());
+    let range = visible(s.selected, s.offset, list_height(area), s.hits.len());
     let i = range.start + usize::from(y - area.y - TOP);
     (i < range.end).then_some(i)
 }
@@ -47,7 +53,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.set_cursor_position(Position::new(area.x + cursor_x, area.y));
     frame.render_widget(status(app, theme), row_rect(area, 1));
 
-    let range = visible(s.selected, 0, list_height(area), s.hits.len());
+    let range = visible(s.selected, s.offset, list_height(area), s.hits.len());
     let slice = &s.hits[range.clone()];
     let now = s.hits.iter().map(|h| h.row.event.time).max();
     let time_w = now.map_or(8, |now| {

@@ -57,8 +57,13 @@ fn window(area: Rect, app: &App) -> (Vec<Entry>, usize, usize) {
         .iter()
         .position(|e| *e == Entry::Event(app.trace.selected))
         .unwrap_or(0);
-    let first = scroll_offset(selected, 0, height, lines.len());
+    let first = scroll_offset(selected, app.trace.offset, height, lines.len());
     (lines, first, height)
+}
+
+/// The first timeline line to show in `area`, from the one shown last.
+pub fn first_line(area: Rect, app: &App) -> usize {
+    window(area, app).1
 }
 
 /// The trace row drawn at screen row `y` of `area` (gap markers and the title hit none).
