@@ -237,12 +237,22 @@ impl Header {
     }
 }
 
+/// How many lines the detail pane is scrolled down, and for which event: another
+/// selected event starts at its top.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DetailScroll {
+    pub seq: u64,
+    pub lines: usize,
+}
+
 /// The whole console state.
 #[derive(Debug, Clone)]
 pub struct App {
     pub view: View,
     pub overlay: Option<Overlay>,
     pub detail: bool,
+    /// How far the detail pane is scrolled; see `detail_offset`.
+    pub detail_at: DetailScroll,
     pub stream: StreamState,
     pub trace: TraceState,
     pub agents: AgentsState,
@@ -281,6 +291,7 @@ impl App {
             view: View::Stream,
             overlay: None,
             detail: false,
+            detail_at: DetailScroll::default(),
             stream: StreamState::default(),
             trace: TraceState::default(),
             agents: AgentsState::default(),
@@ -319,6 +330,14 @@ impl App {
             },
             View::Trace => self.trace.rows.get(self.trace.selected),
             View::Agents | View::Incident => None,
+        }
+    }
+
+    /// Lines the detail pane is scrolled down for the selected event.
+    pub fn detail_offset(&self) -> usize {
+        match self.selected_row() {
+            Some(row) if row.seq == self.detail_at.seq => self.detail_at.lines,
+            _ => 0,
         }
     }
 

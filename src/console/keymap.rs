@@ -43,6 +43,10 @@ pub enum Action {
     ClearFilters,
     /// Show or hide the detail pane.
     ToggleDetail,
+    /// Scroll the detail pane down half its height.
+    DetailDown,
+    /// Scroll the detail pane up half its height.
+    DetailUp,
     /// Copy the selected event as JSON (OSC 52, and a file as fallback).
     Copy,
     /// Switch to the Stream view.
@@ -78,7 +82,7 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: [Action; 33] = [
+    pub const ALL: [Action; 35] = [
         Action::Quit,
         Action::Help,
         Action::Up,
@@ -96,6 +100,8 @@ impl Action {
         Action::Freeze,
         Action::ClearFilters,
         Action::ToggleDetail,
+        Action::DetailDown,
+        Action::DetailUp,
         Action::Copy,
         Action::ViewStream,
         Action::ViewTrace,
@@ -134,6 +140,8 @@ impl Action {
             Action::Freeze => "freeze / resume the live view",
             Action::ClearFilters => "clear all filters",
             Action::ToggleDetail => "show / hide the detail pane",
+            Action::DetailDown => "scroll the detail pane down",
+            Action::DetailUp => "scroll the detail pane up",
             Action::Copy => "copy the selected event as JSON",
             Action::ViewStream => "Stream view",
             Action::ViewTrace => "Trace view",
@@ -319,6 +327,10 @@ impl Default for Keymap {
             ("f", Action::Freeze),
             ("c", Action::ClearFilters),
             ("d", Action::ToggleDetail),
+            ("J", Action::DetailDown),
+            ("ctrl-d", Action::DetailDown),
+            ("K", Action::DetailUp),
+            ("ctrl-u", Action::DetailUp),
             ("y", Action::Copy),
             ("1", Action::ViewStream),
             ("2", Action::ViewTrace),

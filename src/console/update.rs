@@ -3,7 +3,7 @@
 //! back as messages. Tests drive it with key events and no terminal or database.
 
 use super::app::{
-    App, LedgerStatus, LineEdit, Overlay, Picker, PickerKind, Row, View, WINDOW_ROWS,
+    App, DetailScroll, LedgerStatus, LineEdit, Overlay, Picker, PickerKind, Row, View, WINDOW_ROWS,
 };
 use super::input;
 use super::keymap::Action;
@@ -29,7 +29,7 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
 /// same arithmetic the lists are drawn with, so the cursor moves within the window
 /// instead of dragging the list along.
 fn settle_scroll(app: &mut App) {
-    use super::views::{agents, layout, list_rows, scroll_offset, search, trace};
+    use super::views::{agents, detail, layout, list_rows, scroll_offset, search, trace};
     let areas = layout(
         ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1),
         app,
@@ -40,6 +40,10 @@ fn settle_scroll(app: &mut App) {
     app.search.offset = search::first_row(areas.table, app);
     app.agents.offset = agents::first_row(areas.table, app);
     app.trace.offset = trace::first_line(areas.table, app);
+    if let Some(pane) = areas.detail {
+        let beside = pane.y == areas.table.y;
+        app.detail_at.lines = detail::clamped_offset(pane, app, beside);
+    }
 }
 
 fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
@@ -417,6 +421,8 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             app.detail = !app.detail;
             vec![]
         }
+        Action::DetailDown => scroll_detail(app, 1),
+        Action::DetailUp => scroll_detail(app, -1),
         Action::Copy => match app.selected_row() {
             Some(row) => {
                 let mut value = serde_json::to_value(&row.event).unwrap_or_default();
@@ -546,8 +552,18 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         return vec![];
     }
     match m.kind {
-        MouseEventKind::ScrollUp => move_cursor(app, -3),
-        MouseEventKind::ScrollDown => move_cursor(app, 3),
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+            let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
+            let over_detail = super::views::layout(area, app)
+                .detail
+                .is_some_and(|d| d.contains(ratatui::layout::Position::new(m.column, m.row)));
+            let down = m.kind == MouseEventKind::ScrollDown;
+            match (over_detail, down) {
+                (true, _) => scroll_detail_by(app, if down { 3 } else { -3 }),
+                (false, true) => move_cursor(app, 3),
+                (false, false) => move_cursor(app, -3),
+            }
+        }
         MouseEventKind::Down(MouseButton::Left) => {
             let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
             let areas = super::views::layout(area, app);
@@ -563,6 +579,30 @@ fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
         }
         _ => vec![],
     }
+}
+
+/// Scrolls the detail pane half its height: `direction` 1 down, -1 up.
+fn scroll_detail(app: &mut App, direction: i64) -> Vec<Effect> {
+    let area = ratatui::layout::Rect::new(0, 0, app.size.0, app.size.1);
+    let Some(pane) = super::views::layout(area, app).detail else {
+        app.status = Some("the detail pane is hidden (d shows it)".into());
+        return vec![];
+    };
+    let half = i64::from(pane.height / 2).max(1);
+    scroll_detail_by(app, direction * half)
+}
+
+/// Scrolls the detail pane by `lines` (negative is up); `settle_scroll` keeps the
+/// last line from rising above the bottom of the pane.
+fn scroll_detail_by(app: &mut App, lines: i64) -> Vec<Effect> {
+    if let Some(seq) = app.selected_row().map(|r| r.seq) {
+        let now = app.detail_offset() as i64;
+        app.detail_at = DetailScroll {
+            seq,
+            lines: (now + lines).max(0) as usize,
+        };
+    }
+    vec![]
 }
 
 /// Marks the ledger state after a verification pass (used by tests and the driver).

@@ -23,10 +23,12 @@
 //!
 //! Beside the table (wide terminals) it has a left border; below it, a top border.
 //! Values wrap under themselves (a hanging indent) so the labels stay a column; when the
-//! pane is too short, its last line says how many lines did not fit. The entries
-//! themselves are built in `fields.rs`.
+//! pane is too short, it scrolls (`J`/`K`, `ctrl-d`/`ctrl-u`, the wheel over it) and its
+//! first and last lines say how many lines are above and below. The entries themselves
+//! are built in `fields.rs`.
 
 use super::super::app::{App, Row};
+use super::super::keymap::Action;
 use super::super::theme::{tier_glyph, Theme};
 use super::cells::{own, untrusted, wrap};
 use super::fields::{
@@ -43,28 +45,101 @@ use ratatui::Frame;
 const LABEL: usize = 14;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme, beside: bool) {
-    let borders = if beside { Borders::LEFT } else { Borders::TOP };
-    let mut block = Block::default().borders(borders).border_style(theme.border);
+    let mut block = pane(beside).border_style(theme.border);
     let row = app.selected_row();
     let title = row.map_or(" detail ".to_string(), |r| {
         format!(" detail · seq {} ", r.seq)
     });
     block = block.title(own(&title, theme.title));
     let inner = block.inner(area);
-    let mut lines = match row {
+    let lines = match row {
         Some(row) => lines(row, app, theme, inner.width),
         None => vec![Line::from(own("no event selected", theme.muted))],
     };
-    let height = usize::from(inner.height);
-    if lines.len() > height && height > 0 {
-        let more = lines.len() - (height - 1);
-        lines.truncate(height - 1);
-        lines.push(Line::from(own(
-            &format!("… {more} more lines"),
+    let w = window(lines.len(), usize::from(inner.height), app.detail_offset());
+    let mut shown: Vec<Line> = Vec::with_capacity(usize::from(inner.height));
+    // The first key bound to each way, as the keymap (and the user's config) has it.
+    let key = |action| app.keymap.keys_for(action).into_iter().next();
+    let hint = |action| key(action).map_or(String::new(), |k| format!(" ({k})"));
+    if w.shown.start > 0 && w.marks {
+        let above = w.shown.start;
+        let hint = hint(Action::DetailUp);
+        shown.push(Line::from(own(
+            &format!("↑ {above} more lines{hint}"),
             theme.muted,
         )));
     }
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    shown.extend(lines.into_iter().skip(w.shown.start).take(w.shown.len()));
+    if w.below > 0 && w.marks {
+        let below = w.below;
+        let hint = hint(Action::DetailDown);
+        shown.push(Line::from(own(
+            &format!("… {below} more lines{hint}"),
+            theme.muted,
+        )));
+    }
+    frame.render_widget(Paragraph::new(shown).block(block), area);
+}
+
+fn pane(beside: bool) -> Block<'static> {
+    let borders = if beside { Borders::LEFT } else { Borders::TOP };
+    Block::default().borders(borders)
+}
+
+/// The detail scroll of the selected event, no further than the pane in `area` can
+/// use (for `update` to store back, so scrolling up after overshooting moves at once).
+pub fn clamped_offset(area: Rect, app: &App, beside: bool) -> usize {
+    let inner = pane(beside).inner(area);
+    let total = app.selected_row().map_or(0, |row| {
+        lines(row, app, &Theme::default(), inner.width).len()
+    });
+    window(total, usize::from(inner.height), app.detail_offset())
+        .shown
+        .start
+}
+
+/// Which of `total` lines a pane `height` rows high shows when scrolled `offset` lines,
+/// and how many lie below. When `marks`, a first row says how many lines are above
+/// (when any) and a last row how many are below (when any).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Window {
+    pub shown: std::ops::Range<usize>,
+    pub below: usize,
+    pub marks: bool,
+}
+
+pub fn window(total: usize, height: usize, offset: usize) -> Window {
+    if total <= height {
+        return Window {
+            shown: 0..total,
+            below: 0,
+            marks: false,
+        };
+    }
+    // Too short for marks: plain lines, as far down as the last one.
+    if height < 3 {
+        let first = offset.min(total - height);
+        return Window {
+            shown: first..first + height,
+            below: total - (first + height),
+            marks: false,
+        };
+    }
+    // Scrolled to the end, the last line sits on the bottom row under the "above" mark.
+    let first = offset.min(total + 1 - height);
+    let top = usize::from(first > 0);
+    let rows = height - top;
+    let (end, below) = if first + rows >= total {
+        (total, 0)
+    } else {
+        let end = first + rows - 1;
+        (end, total - end)
+    };
+    Window {
+        shown: first..end,
+        below,
+        marks: true,
+    }
 }
 
 fn render(entry: Entry, width: u16) -> Vec<Line<'static>> {
@@ -225,4 +300,46 @@ fn ledger(row: &Row, app: &App, theme: &Theme) -> Vec<Entry> {
         field("hash", vec![untrusted(&row.hash, theme.base)], theme),
         field("checkpoint", vec![covered], theme),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{window, Window};
+
+    fn w(shown: std::ops::Range<usize>, below: usize, marks: bool) -> Window {
+        Window {
+            shown,
+            below,
+            marks,
+        }
+    }
+
+    #[test]
+    fn a_pane_that_holds_everything_never_scrolls() {
+        assert_eq!(window(5, 10, 3), w(0..5, 0, false));
+    }
+
+    #[test]
+    fn at_the_top_the_last_row_counts_the_lines_below() {
+        // 9 lines on 9 rows, the 10th row says "11 more".
+        assert_eq!(window(20, 10, 0), w(0..9, 11, true));
+    }
+
+    #[test]
+    fn in_the_middle_both_marks_show() {
+        // Row 1 "↑ 5 more", 8 lines, row 10 "… 7 more".
+        assert_eq!(window(20, 10, 5), w(5..13, 7, true));
+    }
+
+    #[test]
+    fn scrolling_stops_with_the_last_line_on_the_bottom_row() {
+        assert_eq!(window(20, 10, 11), w(11..20, 0, true));
+        assert_eq!(window(20, 10, 500), w(11..20, 0, true));
+    }
+
+    #[test]
+    fn a_pane_too_short_for_marks_still_scrolls() {
+        assert_eq!(window(20, 2, 4), w(4..6, 14, false));
+        assert_eq!(window(20, 2, 99), w(18..20, 0, false));
+    }
 }

@@ -73,10 +73,20 @@ pub fn opt(label: &str, value: Option<&String>, theme: &Theme) -> Vec<Span<'stat
     }
 }
 
-/// `v7`, `v2.4.1`: a version glued to its `v`.
+/// `v7`, `v2.4.1`: a version glued to its `v` (one the producer wrote as `v14` keeps
+/// its own).
 pub fn version(value: Option<&String>, theme: &Theme) -> Vec<Span<'static>> {
     value.map_or_else(Vec::new, |v| {
-        vec![own("v", theme.muted), untrusted(v, theme.base)]
+        let mut chars = v.chars();
+        let has_v = matches!(
+            (chars.next(), chars.next()),
+            (Some('v' | 'V'), Some(d)) if d.is_ascii_digit()
+        );
+        if has_v {
+            vec![untrusted(v, theme.base)]
+        } else {
+            vec![own("v", theme.muted), untrusted(v, theme.base)]
+        }
     })
 }
 

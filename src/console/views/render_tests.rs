@@ -202,3 +202,56 @@ fn every_builtin_theme_renders_the_stream_at_both_sizes() {
         }
     }
 }
+
+#[test]
+fn the_detail_scrolls_to_its_last_line_and_back() {
+    use crate::console::msg::Msg;
+    use crate::console::update::update;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let long = FULL_ACTION.replace("disk at 97%", &"long reasoning ".repeat(40));
+    let mut app = app_with_rows(&[&long]);
+    app.detail = true;
+    app.size = (80, 24);
+    let now = "2026-11-23T12:00:00Z".parse().unwrap();
+    let press = |app: &mut crate::console::app::App, c: char, times: usize| {
+        for _ in 0..times {
+            let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+            update(app, Msg::Key(key), now);
+        }
+    };
+    let top = screen_text(&render(&app, &Theme::default(), 80, 24));
+    assert!(
+        top.contains("more lines (J)") && !top.contains("(K)"),
+        "{top}"
+    );
+    // Far past the end: the last line (the checkpoint) is on screen, nothing below.
+    press(&mut app, 'J', 30);
+    let end = screen_text(&render(&app, &Theme::default(), 80, 24));
+    assert!(
+        end.contains("checkpoint") && end.contains("more lines (K)"),
+        "{end}"
+    );
+    assert!(!end.contains("(J)"), "{end}");
+    // One step up leaves the end at once (the overshoot was not kept).
+    press(&mut app, 'K', 1);
+    let up = screen_text(&render(&app, &Theme::default(), 80, 24));
+    assert!(up.contains("(J)"), "{up}");
+    press(&mut app, 'K', 30);
+    assert_eq!(
+        screen_text(&render(&app, &Theme::default(), 80, 24)),
+        top,
+        "back at the top"
+    );
+}
+
+#[test]
+fn a_version_that_already_starts_with_v_is_not_given_another() {
+    let event = FULL_ACTION.replace(r#""version":"7""#, r#""version":"v14""#);
+    let mut app = app_with_rows(&[&event]);
+    app.detail = true;
+    let text = screen_text(&render(&app, &Theme::default(), 120, 40));
+    assert!(text.contains("db-guard · v14 ·"), "{text}");
+    assert!(!text.contains("vv14"), "{text}");
+    // The plain one still gets its v.
+    assert!(text.contains("v2.4.1"), "{text}");
+}
