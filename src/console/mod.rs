@@ -10,12 +10,14 @@ pub mod form;
 mod input;
 pub mod keymap;
 pub mod msg;
+mod navigate;
 pub mod respond_io;
 pub mod response;
 pub mod search;
 pub mod theme;
 pub mod update;
 pub mod views;
+mod window;
 
 #[cfg(test)]
 mod response_tests;
