@@ -12,6 +12,7 @@ use super::agents::{Bot, Human};
 use super::forge::Forge;
 use super::trace::{agent_ref, control_action, outcome, Trace};
 use crate::event::{Event, OutcomeStatus, Tier};
+use crate::incident::Severity;
 use serde_json::json;
 
 /// One embedded incident, described for the README, the tests and the console's docs.
@@ -215,7 +216,7 @@ impl Scene<'_> {
             "custody",
             format!("incident://{id}"),
             "prod",
-            json!({"incident": id, "severity": "SEV2"}),
+            json!({"incident": id, "severity": Severity::from_tier(tier).as_str()}),
         ));
         self.out.push(e);
     }
