@@ -270,3 +270,43 @@ async fn a_checkpoint_from_an_unknown_key_is_reported() {
         "{v:?}"
     );
 }
+
+/// The cached Merkle frontier is a convenience, not trusted: damaged or deleted, it is
+/// rebuilt from the records, so what is sealed next still verifies (a wrong frontier
+/// would sign checkpoints whose roots the records do not reproduce).
+#[tokio::test]
+async fn a_damaged_frontier_cache_is_rebuilt_not_trusted() {
+    let sb = seeded();
+    let mut conn = SqliteConnection::connect(&format!("sqlite:{}", sb.store))
+        .await
+        .unwrap();
+    for (round, damage) in [
+        "UPDATE tree_state SET frontier = 'not a frontier'",
+        "UPDATE tree_state SET size = size - 1",
+        "DELETE FROM tree_state",
+    ]
+    .iter()
+    .enumerate()
+    {
+        sqlx::query(damage).execute(&mut conn).await.unwrap();
+        let file = sb.path(&format!("more-{round}.jsonl"));
+        std::fs::write(
+            &file,
+            common::event_line(&format!("after-damage-{round}"), "T1", "sealed on top"),
+        )
+        .unwrap();
+        let out = sb.run(&["ingest", file.to_str().unwrap()]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (code, report) = sb.verify(&[]);
+        assert_eq!(code, 0, "after `{damage}`: {report}");
+        assert_eq!(
+            report["head_seq"].as_u64(),
+            Some((EVENTS + round + 1) as u64),
+            "{report}"
+        );
+    }
+}

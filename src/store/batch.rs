@@ -2,6 +2,7 @@
 //! records in order, the new Merkle frontier, and whether a checkpoint is due. The
 //! engine modules run this inside their single-writer transaction.
 
+use super::{signed_at_ms, StoreError};
 use crate::event::{Event, Timestamp};
 use crate::ledger::checkpoint::Checkpoint;
 use crate::ledger::merkle::{Frontier, Hash};
@@ -152,11 +153,64 @@ impl Planner {
     }
 }
 
-/// Rebuilds a frontier from leaf hashes, for when the cached one is missing or stale.
-pub fn frontier_of(hashes: impl IntoIterator<Item = Hash>) -> Frontier {
+/// The rows a `TipState` is read from, as both engines select them inside the
+/// sealing transaction.
+pub struct TipRows {
+    /// `(seq, hash)` of the newest record.
+    pub head: Option<(i64, String)>,
+    /// `(size, frontier)` from `tree_state`.
+    pub cached: Option<(i64, String)>,
+    /// `(tree_size, signed_at)` of the newest checkpoint.
+    pub last_checkpoint: Option<(i64, String)>,
+}
+
+impl TipRows {
+    /// The head of the chain.
+    pub fn head(&self) -> Result<ChainHead, StoreError> {
+        Ok(match &self.head {
+            Some((seq, hash)) => ChainHead {
+                seq: *seq as u64,
+                hash: decode_hash(hash)?,
+            },
+            None => ChainHead::genesis(),
+        })
+    }
+
+    /// The cached frontier when it decodes, agrees with its size column and ends at
+    /// `head`; `None` means rebuild it from the records' hashes.
+    pub fn cached_frontier(&self, head: &ChainHead) -> Option<Frontier> {
+        let (size, text) = self.cached.as_ref()?;
+        Frontier::decode(text)
+            .ok()
+            .filter(|f| f.size() == *size as u64 && f.size() == head.seq)
+    }
+
+    /// The tip, given the head and the frontier settled from these rows.
+    pub fn tip(self, head: ChainHead, frontier: Frontier) -> TipState {
+        TipState {
+            head,
+            frontier,
+            last_checkpoint: self
+                .last_checkpoint
+                .map(|(size, at)| (size as u64, signed_at_ms(&at))),
+        }
+    }
+}
+
+/// A leaf hash as stored: 64 hex digits.
+pub fn decode_hash(text: &str) -> Result<Hash, StoreError> {
+    let mut h = [0u8; 32];
+    hex::decode_to_slice(text, &mut h)
+        .map_err(|_| StoreError::Corrupt(format!("stored hash `{text}` is not 64 hex digits")))?;
+    Ok(h)
+}
+
+/// Rebuilds a frontier from the records' stored hashes, oldest first, for when the
+/// cached one is missing or stale.
+pub fn frontier_of<S: AsRef<str>>(hashes: &[S]) -> Result<Frontier, StoreError> {
     let mut f = Frontier::new();
     for h in hashes {
-        f.push(h);
+        f.push(decode_hash(h.as_ref())?);
     }
-    f
+    Ok(f)
 }

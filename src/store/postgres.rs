@@ -2,17 +2,14 @@
 //! take a transaction-scoped advisory lock, so exactly one seals at a time; each commit
 //! NOTIFYs `custody_events` so live tails wake without polling.
 
-use super::batch::{frontier_of, plan_batch, PlanInput, TipState};
+use super::batch::{frontier_of, plan_batch, PlanInput, TipRows, TipState};
 use super::query::{select_rows, Bind, Placeholder};
-use super::sqlite::decode_hash;
 use super::{
-    query_err, signed_at_ms, stored_row, Filter, Page, SealContext, SealOutcome, Sealed,
-    StoreError, StoredCheckpoint,
+    query_err, stored_row, Filter, Page, SealContext, SealOutcome, Sealed, StoreError,
+    StoredCheckpoint,
 };
 use crate::event::Event;
 use crate::ledger::columns::{search_text, IndexedColumns};
-use crate::ledger::merkle::Frontier;
-use crate::ledger::seal::ChainHead;
 use crate::ledger::verify::StoredRow;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -269,49 +266,34 @@ impl PgStore {
 }
 
 async fn read_tip(conn: &mut PgConnection) -> Result<TipState, StoreError> {
-    let head: Option<(i64, String)> =
-        sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
+    let rows = TipRows {
+        head: sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *conn)
             .await
-            .map_err(query_err("reading the head of the ledger"))?;
-    let head = match head {
-        Some((seq, hash)) => ChainHead {
-            seq: seq as u64,
-            hash: decode_hash(&hash)?,
-        },
-        None => ChainHead::genesis(),
+            .map_err(query_err("reading the head of the ledger"))?,
+        cached: sqlx::query_as("SELECT size, frontier FROM tree_state WHERE id = 1")
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(query_err("reading the Merkle frontier"))?,
+        last_checkpoint: sqlx::query_as(
+            "SELECT tree_size, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
+        )
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(query_err("reading the latest checkpoint"))?,
     };
-    let cached: Option<(i64, String)> =
-        sqlx::query_as("SELECT size, frontier FROM tree_state WHERE id = 1")
-            .fetch_optional(&mut *conn)
-            .await
-            .map_err(query_err("reading the Merkle frontier"))?;
-    let frontier = match cached.and_then(|(_, text)| Frontier::decode(&text).ok()) {
-        Some(f) if f.size() == head.seq => f,
-        _ => {
+    let head = rows.head()?;
+    let frontier = match rows.cached_frontier(&head) {
+        Some(f) => f,
+        None => {
             let hashes: Vec<String> = sqlx::query_scalar("SELECT hash FROM events ORDER BY seq")
                 .fetch_all(&mut *conn)
                 .await
                 .map_err(query_err("rebuilding the Merkle frontier"))?;
-            frontier_of(
-                hashes
-                    .iter()
-                    .map(|h| decode_hash(h))
-                    .collect::<Result<Vec<_>, _>>()?,
-            )
+            frontier_of(&hashes)?
         }
     };
-    let last: Option<(i64, String)> = sqlx::query_as(
-        "SELECT tree_size, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
-    )
-    .fetch_optional(&mut *conn)
-    .await
-    .map_err(query_err("reading the latest checkpoint"))?;
-    Ok(TipState {
-        head,
-        frontier,
-        last_checkpoint: last.map(|(s, at)| (s as u64, signed_at_ms(&at))),
-    })
+    Ok(rows.tip(head, frontier))
 }
 
 /// A URL without its password, for error messages.

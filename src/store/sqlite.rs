@@ -3,7 +3,6 @@
 
 use super::{query_err, Filter, Page, SealContext, SealOutcome, StoreError, StoredCheckpoint};
 use crate::event::Event;
-use crate::ledger::merkle::Hash;
 use crate::ledger::verify::StoredRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -175,13 +174,6 @@ impl SqliteStore {
         }
         Ok(())
     }
-}
-
-pub(crate) fn decode_hash(text: &str) -> Result<Hash, StoreError> {
-    let mut h = [0u8; 32];
-    hex::decode_to_slice(text, &mut h)
-        .map_err(|_| StoreError::Corrupt(format!("stored hash `{text}` is not 64 hex digits")))?;
-    Ok(h)
 }
 
 fn file_identity(path: &Path) -> Option<(u64, u64)> {

@@ -8,14 +8,12 @@
 //! work. Records are sealed (canonical JSON, hashing) a slice at a time on a second
 //! thread while the previous slice is inserted, so the two overlap.
 
-use super::super::batch::{frontier_of, split_duplicates, Planner, TipState};
-use super::super::{signed_at_ms, SealOutcome, Sealed, StoreError};
-use super::decode_hash;
+use super::super::batch::{frontier_of, split_duplicates, Planner, TipRows, TipState};
+use super::super::{SealOutcome, Sealed, StoreError};
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::{search_text, IndexedColumns};
-use crate::ledger::merkle::Frontier;
 use crate::ledger::note::NoteSigner;
-use crate::ledger::seal::{hash_hex, ChainHead};
+use crate::ledger::seal::hash_hex;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, TransactionBehavior};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -282,62 +280,40 @@ fn seal_and_insert(
 /// The head of the chain, the Merkle frontier (rebuilt from the hashes when the cached
 /// one is missing or stale) and the latest checkpoint, read inside the transaction.
 fn read_tip(conn: &Connection) -> Result<TipState, StoreError> {
-    let what = "reading the head of the ledger";
-    let head: Option<(i64, String)> = conn
-        .query_row(
+    let pair = |sql: &str, what| {
+        conn.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(failed(what))
+    };
+    let rows = TipRows {
+        head: pair(
             "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(failed(what))?;
-    let head = match head {
-        Some((seq, hash)) => ChainHead {
-            seq: seq as u64,
-            hash: decode_hash(&hash)?,
-        },
-        None => ChainHead::genesis(),
-    };
-    let cached: Option<(i64, String)> = conn
-        .query_row(
+            "reading the head of the ledger",
+        )?,
+        cached: pair(
             "SELECT size, frontier FROM tree_state WHERE id = 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(failed("reading the Merkle frontier"))?;
-    let frontier = match cached.and_then(|(size, text)| {
-        Frontier::decode(&text)
-            .ok()
-            .filter(|f| f.size() == size as u64)
-    }) {
-        Some(f) if f.size() == head.seq => f,
-        _ => rebuild_frontier(conn)?,
-    };
-    let last: Option<(i64, String)> = conn
-        .query_row(
+            "reading the Merkle frontier",
+        )?,
+        last_checkpoint: pair(
             "SELECT tree_size, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()
-        .map_err(failed("reading the latest checkpoint"))?;
-    Ok(TipState {
-        head,
-        frontier,
-        last_checkpoint: last.map(|(s, at)| (s as u64, signed_at_ms(&at))),
-    })
-}
-
-fn rebuild_frontier(conn: &Connection) -> Result<Frontier, StoreError> {
-    let what = "rebuilding the Merkle frontier";
-    let mut statement = conn
-        .prepare("SELECT hash FROM events ORDER BY seq")
-        .map_err(failed(what))?;
-    let hashes = statement
-        .query_map([], |r| r.get::<_, String>(0))
-        .map_err(failed(what))?
-        .map(|h| h.map_err(failed(what)).and_then(|h| decode_hash(&h)))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(frontier_of(hashes))
+            "reading the latest checkpoint",
+        )?,
+    };
+    let head = rows.head()?;
+    let frontier = match rows.cached_frontier(&head) {
+        Some(f) => f,
+        None => {
+            let what = "rebuilding the Merkle frontier";
+            let mut statement = conn
+                .prepare("SELECT hash FROM events ORDER BY seq")
+                .map_err(failed(what))?;
+            let hashes = statement
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(failed(what))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(failed(what))?;
+            frontier_of(&hashes)?
+        }
+    };
+    Ok(rows.tip(head, frontier))
 }
