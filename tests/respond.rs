@@ -11,7 +11,7 @@ mod fixture;
 #[path = "respond/refusals.rs"]
 mod refusals;
 
-use fixture::{agent, id, pause_args, show, undoable, Desk, JUSTIFY};
+use fixture::{agent, id, pause_args, rollback_args, show, undoable, Desk, JUSTIFY};
 use refusals::refused;
 use serde_json::Value;
 
@@ -57,17 +57,7 @@ fn rollback_of_one_action_sends_the_rendered_request_to_the_http_executor() {
     let target = desk.seeded_action(|e| undoable(e) && e["tier"] == "T2");
     let out = desk.ok(
         "raj",
-        &[
-            "rollback",
-            agent(&target),
-            "--event",
-            id(&target),
-            "--reason",
-            "rollback",
-            "--justification",
-            JUSTIFY,
-            "--yes",
-        ],
+        &rollback_args(agent(&target), &["--event", id(&target)]),
     );
     let requests = desk.server.requests();
     let [req] = requests.as_slice() else {
@@ -89,17 +79,7 @@ fn rollback_of_one_action_sends_the_rendered_request_to_the_http_executor() {
     );
 
     // The same action again: refused, nothing sent or sealed.
-    let args = [
-        "rollback",
-        agent(&target),
-        "--event",
-        id(&target),
-        "--reason",
-        "rollback",
-        "--justification",
-        JUSTIFY,
-        "--yes",
-    ];
+    let args = rollback_args(agent(&target), &["--event", id(&target)]);
     refused(&desk, "raj", &args, &["already rolled back"]);
 }
 
@@ -109,19 +89,10 @@ fn a_rollback_the_target_rejects_exits_1_with_the_failure_sealed() {
     let target = desk.seeded_action(undoable);
     let out = desk.run(
         "raj",
-        &[
-            "rollback",
+        &rollback_args(
             agent(&target),
-            "--event",
-            id(&target),
-            "--reason",
-            "rollback",
-            "--justification",
-            JUSTIFY,
-            "--yes",
-            "--confirm-agent",
-            agent(&target),
-        ],
+            &["--event", id(&target), "--confirm-agent", agent(&target)],
+        ),
     );
     assert_eq!(out.status.code(), Some(1), "{}", show(&out));
     let sealed = desk.sealed_since_seed();
@@ -156,19 +127,10 @@ fn rollback_since_a_time_lists_what_cannot_be_undone_and_undoes_the_rest_newest_
     expected.sort_by(|a, b| b["time"].as_str().cmp(&a["time"].as_str()));
     let out = desk.ok(
         "raj",
-        &[
-            "rollback",
+        &rollback_args(
             "autoscaler",
-            "--since",
-            since,
-            "--reason",
-            "rollback",
-            "--justification",
-            JUSTIFY,
-            "--yes",
-            "--confirm-agent",
-            "autoscaler",
-        ],
+            &["--since", since, "--confirm-agent", "autoscaler"],
+        ),
     );
     let cannot = actions[from..].iter().find(|e| !undoable(e)).unwrap();
     let listed = out
@@ -264,23 +226,19 @@ fn the_cli_walks_an_incident_from_a_t3_event_to_closed_and_the_ledger_verifies()
     );
     desk.ok(
         "raj",
-        &[
-            "rollback",
+        &rollback_args(
             who,
-            "--event",
-            id(&undo),
-            "--incident",
-            &inc,
-            "--step",
-            "rollback",
-            "--reason",
-            "rollback",
-            "--justification",
-            JUSTIFY,
-            "--yes",
-            "--confirm-agent",
-            who,
-        ],
+            &[
+                "--event",
+                id(&undo),
+                "--incident",
+                &inc,
+                "--step",
+                "rollback",
+                "--confirm-agent",
+                who,
+            ],
+        ),
     );
     desk.ok(
         "ana",

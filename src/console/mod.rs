@@ -22,4 +22,6 @@ mod window;
 #[cfg(test)]
 mod response_tests;
 #[cfg(test)]
+mod test_keys;
+#[cfg(test)]
 mod update_tests;

@@ -5,15 +5,12 @@
 use super::app::{App, Overlay, Row, View};
 use super::keymap::Keymap;
 use super::msg::{Effect, Msg};
+use super::test_keys::{key, now, type_text};
 use super::update::{init, update};
-use crate::event::{parse_line, Timestamp};
+use crate::event::parse_line;
 use crate::respond::load::Situation;
 use crate::respond::{Role, Roles};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-fn now() -> Timestamp {
-    "2026-11-23T12:00:00Z".parse().unwrap()
-}
 
 fn row(seq: u64, tier: &str) -> Row {
     let line = format!(
@@ -56,20 +53,6 @@ fn console(operator: &str, tier: &str) -> App {
     app
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    update(
-        app,
-        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-        now(),
-    )
-}
-
-fn typed(app: &mut App, text: &str) {
-    for c in text.chars() {
-        key(app, KeyCode::Char(c));
-    }
-}
-
 fn form_error(app: &App) -> Option<String> {
     match &app.overlay {
         Some(Overlay::Form(f)) => f.error.clone(),
@@ -101,7 +84,7 @@ fn enter_through_the_confirm_dialog_cancels_and_runs_nothing() {
     key(&mut app, KeyCode::Char('P'));
     assert!(matches!(app.overlay, Some(Overlay::Form(_))));
     key(&mut app, KeyCode::Tab);
-    typed(&mut app, "stop it");
+    type_text(&mut app, "stop it");
     let mut effects = key(&mut app, KeyCode::Enter);
     assert!(matches!(app.overlay, Some(Overlay::Form(_))));
     effects.extend(key(&mut app, KeyCode::Enter));
@@ -129,9 +112,9 @@ fn a_t3_target_needs_the_agent_id_typed_then_runs_one_action() {
     let mut app = console("ana", "T3");
     key(&mut app, KeyCode::Char('P'));
     key(&mut app, KeyCode::Tab);
-    typed(&mut app, "exporting prod data to a test bucket");
+    type_text(&mut app, "exporting prod data to a test bucket");
     key(&mut app, KeyCode::Tab);
-    typed(&mut app, "data-syn");
+    type_text(&mut app, "data-syn");
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     assert!(key(&mut app, KeyCode::Enter).is_empty());
@@ -141,7 +124,7 @@ fn a_t3_target_needs_the_agent_id_typed_then_runs_one_action() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::End);
-    typed(&mut app, "c");
+    type_text(&mut app, "c");
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     let effects = key(&mut app, KeyCode::Enter);
@@ -171,7 +154,7 @@ fn opening_an_incident_seals_one_event_and_shows_the_incident_view() {
     let mut app = console("ana", "T3");
     key(&mut app, KeyCode::Char('O'));
     key(&mut app, KeyCode::Tab);
-    typed(&mut app, "prod data went to a test bucket");
+    type_text(&mut app, "prod data went to a test bucket");
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Right);
     let effects = key(&mut app, KeyCode::Enter);
@@ -192,7 +175,7 @@ fn opening_an_incident_seals_one_event_and_shows_the_incident_view() {
         now(),
     );
     assert!(effects.is_empty());
-    typed(&mut app, "playbook wrong-destination-export");
+    type_text(&mut app, "playbook wrong-destination-export");
     let effects = key(&mut app, KeyCode::Enter);
     let [Effect::Seal { events: picked, .. }] = effects.as_slice() else {
         panic!("{effects:?}");
@@ -216,7 +199,7 @@ fn rollback_since_lists_what_cannot_be_undone_and_runs_the_rest_in_one_effect() 
         Msg::Key(KeyEvent::new(KeyCode::Char(':'), KeyModifiers::NONE)),
         now(),
     );
-    typed(&mut app, "rollback since 2h");
+    type_text(&mut app, "rollback since 2h");
     let effects = key(&mut app, KeyCode::Enter);
     let [Effect::LoadRollback {
         request,
@@ -253,7 +236,7 @@ fn rollback_since_lists_what_cannot_be_undone_and_runs_the_rest_in_one_effect() 
         "{info:?}"
     );
     key(&mut app, KeyCode::Tab);
-    typed(&mut app, "undo the export run");
+    type_text(&mut app, "undo the export run");
     key(&mut app, KeyCode::Enter);
     key(&mut app, KeyCode::Right);
     let effects = key(&mut app, KeyCode::Enter);

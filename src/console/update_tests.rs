@@ -5,13 +5,10 @@
 use super::app::{App, Hit, Overlay, Row, View};
 use super::keymap::Keymap;
 use super::msg::{Effect, Msg};
+use super::test_keys::{key, now, type_text};
 use super::update::{init, update};
-use crate::event::{parse_line, Tier, Timestamp};
+use crate::event::{parse_line, Tier};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-fn now() -> Timestamp {
-    "2026-11-23T12:00:00Z".parse().unwrap()
-}
 
 fn row(seq: u64, tier: &str, correlation: Option<&str>) -> Row {
     let ctx = correlation
@@ -60,22 +57,8 @@ fn app_with_rows(n: u64) -> App {
     app
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
-    update(
-        app,
-        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-        now(),
-    )
-}
-
 fn keys(app: &mut App, codes: &[KeyCode]) -> Vec<Effect> {
     codes.iter().flat_map(|c| key(app, *c)).collect()
-}
-
-fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
-    text.chars()
-        .flat_map(|c| key(app, KeyCode::Char(c)))
-        .collect()
 }
 
 #[test]

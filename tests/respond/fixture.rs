@@ -277,6 +277,22 @@ pub fn pause_args<'a>(agent: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     args
 }
 
+/// `rollback AGENT --reason rollback --justification … --yes` and then `extra`
+/// (`--event ID` or `--since TIME`, and any more flags).
+pub fn rollback_args<'a>(agent: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "rollback",
+        agent,
+        "--reason",
+        "rollback",
+        "--justification",
+        JUSTIFY,
+        "--yes",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 pub fn id(e: &Value) -> &str {
     e["event_id"].as_str().unwrap()
 }

@@ -205,18 +205,15 @@ fn every_builtin_theme_renders_the_stream_at_both_sizes() {
 
 #[test]
 fn the_detail_scrolls_to_its_last_line_and_back() {
-    use crate::console::msg::Msg;
-    use crate::console::update::update;
-    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use crate::console::test_keys::key;
+    use crossterm::event::KeyCode;
     let long = FULL_ACTION.replace("disk at 97%", &"long reasoning ".repeat(40));
     let mut app = app_with_rows(&[&long]);
     app.detail = true;
     app.size = (80, 24);
-    let now = "2026-11-23T12:00:00Z".parse().unwrap();
     let press = |app: &mut crate::console::app::App, c: char, times: usize| {
         for _ in 0..times {
-            let key = KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
-            update(app, Msg::Key(key), now);
+            key(app, KeyCode::Char(c));
         }
     };
     let top = screen_text(&render(&app, &Theme::default(), 80, 24));
