@@ -87,7 +87,13 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
         .context("bad [keys] in config")?;
     let mut reasons: Vec<String> = DEFAULT_REASON_CODES.iter().map(|s| s.to_string()).collect();
     reasons.extend(env.config.reason_codes.iter().cloned());
-    let mut app = App::new(store.describe(), env.operator.clone(), keymap, reasons);
+    let mut app = App::new(
+        store.describe(),
+        env.operator.clone(),
+        keymap,
+        reasons,
+        crate::event::Timestamp::now(),
+    );
     app.read_only = args.read_only;
     app.mouse = !args.look.no_mouse && env.config.mouse.unwrap_or(true);
     let mut verifiers = Vec::new();

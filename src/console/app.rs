@@ -34,6 +34,12 @@ impl Row {
             missing,
         })
     }
+
+    /// The rows that decode, in the order given (a record that does not decode is left
+    /// out; verification reports it).
+    pub fn all_from(stored: &[StoredRow]) -> Vec<Row> {
+        stored.iter().filter_map(Row::from_stored).collect()
+    }
 }
 
 /// A record's seal time, read without building the whole document.
@@ -275,8 +281,9 @@ pub struct App {
     pub reason_codes: Vec<String>,
     /// Request counter shared by every async request this console makes.
     pub next_request: u64,
-    /// The time of the last message, for clocks and timers in the views.
-    pub now: Option<Timestamp>,
+    /// The time of the last message, for clocks and timers in the views (which never
+    /// read the wall clock themselves).
+    pub now: Timestamp,
     pub quit: bool,
 }
 
@@ -286,7 +293,14 @@ pub const PAGE_ROWS: u32 = 200;
 pub const WINDOW_ROWS: usize = 2000;
 
 impl App {
-    pub fn new(store: String, operator: String, keymap: Keymap, reason_codes: Vec<String>) -> Self {
+    /// A console opened at `now`.
+    pub fn new(
+        store: String,
+        operator: String,
+        keymap: Keymap,
+        reason_codes: Vec<String>,
+        now: Timestamp,
+    ) -> Self {
         App {
             view: View::Stream,
             overlay: None,
@@ -316,7 +330,7 @@ impl App {
             history_pos: None,
             reason_codes,
             next_request: 1,
-            now: None,
+            now,
             quit: false,
         }
     }

@@ -31,6 +31,7 @@ fn console(operator: &str, tier: &str) -> App {
         operator.into(),
         Keymap::default(),
         vec![],
+        super::test_keys::now(),
     );
     app.size = (120, 40);
     app.response.session = Some("s-1".into());

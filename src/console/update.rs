@@ -19,7 +19,7 @@ pub fn init(app: &mut App) -> Vec<Effect> {
 }
 
 pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
-    app.now = Some(now);
+    app.now = now;
     let effects = route(app, msg, now);
     settle_scroll(app);
     effects

@@ -33,6 +33,7 @@ fn app_with_rows(n: u64) -> App {
         "ana".into(),
         Keymap::default(),
         vec!["data_export".into()],
+        super::test_keys::now(),
     );
     app.size = (120, 40);
     let effects = init(&mut app);

@@ -97,7 +97,7 @@ pub fn candidates(
         refuse(app, Refused::NothingToRollBack(why));
         return;
     }
-    let now = app.now.unwrap_or(since);
+    let now = app.now;
     let mut plans: Vec<Plan> = Vec::new();
     for target in can {
         let r = Request {

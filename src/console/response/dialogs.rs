@@ -216,7 +216,7 @@ fn open_contain_form(
     let request = request_for(app, action, agent.clone(), target, incident, step.as_ref());
     let plan = match respond::plan(request, &app.response.executors, &app.response.roles) {
         Ok(p) => {
-            let now = app.now.unwrap_or_else(Timestamp::now);
+            let now = app.now;
             let id = app.response.next_id(now);
             p.with_intent_id(id)
         }

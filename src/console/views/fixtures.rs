@@ -87,6 +87,7 @@ pub fn app() -> App {
         "alice".into(),
         Keymap::default(),
         reason_codes(),
+        "2026-11-23T12:00:00Z".parse().unwrap(),
     )
 }
 

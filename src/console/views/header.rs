@@ -127,8 +127,7 @@ fn response_chips(app: &App, theme: &Theme) -> Vec<Span<'static>> {
         .incident()
         .filter(|i| i.state != crate::incident::IncidentState::Closed)
     {
-        let now = app.now.unwrap_or_else(crate::event::Timestamp::now);
-        let open = super::cells::duration(inc.timers(now).open_for.num_milliseconds());
+        let open = super::cells::duration(inc.timers(app.now).open_for.num_milliseconds());
         out.push(Span::raw("   "));
         out.push(own("⚑ ", theme.danger));
         out.push(untrusted(&inc.id, theme.danger));

@@ -29,7 +29,7 @@ const TOP_ROWS: u16 = 4;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let r = &app.response;
-    let now = app.now.unwrap_or_else(Timestamp::now);
+    let now = app.now;
     let Some(inc) = r.incident() else {
         draw_history(frame, area, app, &now, theme);
         return;

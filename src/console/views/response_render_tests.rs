@@ -26,7 +26,7 @@ const PAUSED: &str = r#"{"event_id":"c-3","time":"2026-11-23T10:00:00Z","kind":"
 
 fn responding_app() -> App {
     let mut app = app();
-    app.now = Some("2026-11-23T11:10:00Z".parse().unwrap());
+    app.now = "2026-11-23T11:10:00Z".parse().unwrap();
     app.response.playbooks = crate::playbook::builtin().playbooks;
     let events = [OPEN, STEP, INTENT, PAUSED]
         .iter()
