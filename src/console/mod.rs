@@ -1,19 +1,26 @@
 //! The incident console: a ratatui program over the store. `app` is the state, `update`
-//! the pure function from state and message to new state and effects, `views` draw a
-//! frame from the state, and `driver` is the only place that touches the terminal or
-//! the store. Nothing an event contains reaches the terminal unescaped.
+//! the pure function from state and message (`msg`) to new state and effects (`effect`),
+//! and `views` draw a frame from the state. The IO edge is `driver` (the loop),
+//! `terminal`, `perform` (every effect), `background`, `search_scan` and `respond_io`:
+//! only they touch the terminal, the store or the clock. Nothing an event contains
+//! reaches the terminal unescaped.
 
 pub mod app;
+mod background;
 pub mod command;
 pub mod driver;
+pub mod effect;
 pub mod form;
 mod input;
 pub mod keymap;
 pub mod msg;
 mod navigate;
+mod perform;
 pub mod respond_io;
 pub mod response;
 pub mod search;
+mod search_scan;
+mod terminal;
 pub mod theme;
 pub mod update;
 pub mod views;

@@ -1,9 +1,12 @@
-//! What flows into `update` (messages) and out of it (effects). The driver turns
-//! terminal input and store answers into messages, and effects into IO.
+//! What flows into `update`: messages. The driver turns terminal input and store
+//! answers into messages; what flows out, the effects, is in `effect`.
 
 use super::app::{AgentSummary, Hit, LedgerStatus, Row};
-use crate::store::Filter;
 use crossterm::event::{KeyEvent, MouseEvent};
+
+/// Re-exported so that the modules that take messages and return effects import both
+/// from one place.
+pub use super::effect::Effect;
 
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -61,60 +64,5 @@ pub enum Msg {
     Executed {
         what: String,
         result: Result<String, String>,
-    },
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// Load a page of the stream: newest first, strictly older than `before`.
-    LoadPage {
-        request: u64,
-        filter: Filter,
-        before: Option<u64>,
-        replace: bool,
-    },
-    /// Search (newest wins: a newer request cancels this one).
-    Search {
-        request: u64,
-        query: String,
-        filter: Filter,
-    },
-    LoadTrace {
-        correlation_id: String,
-    },
-    LoadAgents,
-    /// Copy text to the clipboard (OSC 52, with a file fallback).
-    Copy {
-        text: String,
-        what: String,
-    },
-    /// Recount tiers over the header's window.
-    CountTiers,
-    /// Re-derive incidents and control state from the ledger.
-    LoadSituation,
-    /// Seal incident events in one transaction (ids are stamped by the driver).
-    Seal {
-        events: Vec<crate::event::Event>,
-        checkpoint: bool,
-        what: String,
-    },
-    /// Load the agent's actions since a time, for a bulk rollback of `request`.
-    LoadRollback {
-        request: Box<crate::respond::Request>,
-        since: crate::event::Timestamp,
-        step: Option<(String, bool)>,
-    },
-    /// Run confirmed plans in order, stopping at the first failure (a bulk rollback).
-    ExecuteMany {
-        plans: Vec<crate::respond::Plan>,
-        step: Option<(String, bool)>,
-        what: String,
-    },
-    /// Run a confirmed containment action write-ahead. `step`: the incident id and
-    /// whether the playbook step needs a second person.
-    Execute {
-        plan: Box<crate::respond::Plan>,
-        step: Option<(String, bool)>,
-        what: String,
     },
 }

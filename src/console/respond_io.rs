@@ -2,7 +2,7 @@
 //! incident events, and running containment actions write-ahead. IO only; what to seal
 //! or run was decided by the pure update (`response`).
 
-use super::msg::{Effect, Msg};
+use super::msg::Msg;
 use crate::event::{Event, Timestamp};
 use crate::ledger::note::NoteSigner;
 use crate::respond::{self, load, Ledger, StepRun};
@@ -49,73 +49,82 @@ fn stamp(events: &mut [Event], session: &str) {
     }
 }
 
-/// Runs one responding effect; returns it back when it is not one.
-pub fn run(
-    effect: Effect,
-    store: Arc<Store>,
-    tx: UnboundedSender<Msg>,
-    sealing: &Sealing,
-) -> Option<Effect> {
-    match effect {
-        Effect::LoadSituation => {
-            tokio::spawn(async move {
-                let msg = match load::situation(&store).await {
-                    Ok(s) => Msg::Situation(Box::new(s)),
-                    Err(e) => Msg::Status(format!("error: loading incidents: {e}")),
-                };
-                let _ = tx.send(msg);
-            });
-        }
-        Effect::Seal {
-            events,
-            checkpoint,
-            what,
-        } => {
-            let sealing = sealing.clone();
-            tokio::spawn(async move {
-                let result = sealing.seal(&store, events, checkpoint).await;
-                let _ = tx.send(Msg::Sealed { what, result });
-            });
-        }
-        Effect::Execute { plan, step, what } => {
-            let sealing = sealing.clone();
-            tokio::spawn(async move {
-                let result = execute(&store, &sealing, &plan, step).await;
-                let _ = tx.send(Msg::Executed { what, result });
-            });
-        }
-        Effect::LoadRollback {
-            request,
-            since,
-            step,
-        } => {
-            tokio::spawn(async move {
-                let actions =
-                    load::actions_since(&store, &request.agent, since, request.exercise).await;
-                let msg = match actions {
-                    Ok(actions) => Msg::RollbackCandidates {
-                        request,
-                        since,
-                        actions,
-                        step,
-                    },
-                    Err(e) => {
-                        Msg::Status(format!("error: loading {}'s actions: {e}", request.agent))
-                    }
-                };
-                let _ = tx.send(msg);
-            });
-        }
-        Effect::ExecuteMany { plans, step, what } => {
-            let sealing = sealing.clone();
-            tokio::spawn(async move {
-                let result = execute_many(&store, &sealing, &plans, step).await;
-                let _ = tx.send(Msg::Executed { what, result });
-            });
-        }
-        other => return Some(other),
+/// Runs the responding effects for `perform`: each spawns its work and answers with a
+/// message.
+pub struct Responder<'a> {
+    pub store: &'a Arc<Store>,
+    pub tx: &'a UnboundedSender<Msg>,
+    pub sealing: &'a Sealing,
+}
+
+impl Responder<'_> {
+    /// `Effect::LoadSituation`.
+    pub fn load_situation(&self) {
+        let (store, tx) = (self.store.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let msg = match load::situation(&store).await {
+                Ok(s) => Msg::Situation(Box::new(s)),
+                Err(e) => Msg::Status(format!("error: loading incidents: {e}")),
+            };
+            let _ = tx.send(msg);
+        });
     }
-    None
+
+    /// `Effect::Seal`.
+    pub fn seal(&self, events: Vec<Event>, checkpoint: bool, what: String) {
+        let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
+        tokio::spawn(async move {
+            let result = sealing.seal(&store, events, checkpoint).await;
+            let _ = tx.send(Msg::Sealed { what, result });
+        });
+    }
+
+    /// `Effect::Execute`.
+    pub fn execute(&self, plan: Box<respond::Plan>, step: Option<(String, bool)>, what: String) {
+        let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
+        tokio::spawn(async move {
+            let result = execute(&store, &sealing, &plan, step).await;
+            let _ = tx.send(Msg::Executed { what, result });
+        });
+    }
+
+    /// `Effect::LoadRollback`.
+    pub fn load_rollback(
+        &self,
+        request: Box<respond::Request>,
+        since: Timestamp,
+        step: Option<(String, bool)>,
+    ) {
+        let (store, tx) = (self.store.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let actions =
+                load::actions_since(&store, &request.agent, since, request.exercise).await;
+            let msg = match actions {
+                Ok(actions) => Msg::RollbackCandidates {
+                    request,
+                    since,
+                    actions,
+                    step,
+                },
+                Err(e) => Msg::Status(format!("error: loading {}'s actions: {e}", request.agent)),
+            };
+            let _ = tx.send(msg);
+        });
+    }
+
+    /// `Effect::ExecuteMany`.
+    pub fn execute_many(
+        &self,
+        plans: Vec<respond::Plan>,
+        step: Option<(String, bool)>,
+        what: String,
+    ) {
+        let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
+        tokio::spawn(async move {
+            let result = execute_many(&store, &sealing, &plans, step).await;
+            let _ = tx.send(Msg::Executed { what, result });
+        });
+    }
 }
 
 /// The signing key, and the incident the step belongs to as the ledger has it now.

@@ -1,0 +1,59 @@
+//! What `update` asks the driver to do: every piece of IO the console performs, as a
+//! value. The pure code only returns these; `perform` is the one place that runs them,
+//! and it matches every variant, so a new effect cannot be left unhandled.
+
+use crate::event::{Event, Timestamp};
+use crate::respond::{Plan, Request};
+use crate::store::Filter;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Load a page of the stream: newest first, strictly older than `before`.
+    LoadPage {
+        request: u64,
+        filter: Filter,
+        before: Option<u64>,
+        replace: bool,
+    },
+    /// Search the log (newest wins: a newer request cancels this one).
+    Search {
+        request: u64,
+        query: String,
+        filter: Filter,
+    },
+    /// Load every event of one correlation id, oldest first, for the Trace view.
+    LoadTrace { correlation_id: String },
+    /// Load the Agents view: each agent's totals and last action over the last week.
+    LoadAgents,
+    /// Copy text to the clipboard (OSC 52, with a file fallback).
+    Copy { text: String, what: String },
+    /// Recount tiers over the header's window.
+    CountTiers,
+    /// Re-derive incidents and control state from the ledger.
+    LoadSituation,
+    /// Seal incident events in one transaction (ids are stamped by the driver).
+    Seal {
+        events: Vec<Event>,
+        checkpoint: bool,
+        what: String,
+    },
+    /// Load the agent's actions since a time, for a bulk rollback of `request`.
+    LoadRollback {
+        request: Box<Request>,
+        since: Timestamp,
+        step: Option<(String, bool)>,
+    },
+    /// Run confirmed plans in order, stopping at the first failure (a bulk rollback).
+    ExecuteMany {
+        plans: Vec<Plan>,
+        step: Option<(String, bool)>,
+        what: String,
+    },
+    /// Run a confirmed containment action write-ahead.
+    Execute {
+        plan: Box<Plan>,
+        /// The incident id and whether the playbook step needs a second person.
+        step: Option<(String, bool)>,
+        what: String,
+    },
+}
