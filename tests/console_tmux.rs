@@ -35,6 +35,9 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
     tmux.run(&["set-option", "-g", "set-clipboard", "on"]);
     tmux.run(&["select-pane", "-t", "t", "-T", "before"]);
     tmux.wait_for("LIVE");
+    // The ledger is verified in the background, every record of it: the seeded 2,000,
+    // the hostile event and this console's session.
+    tmux.wait_for("✓ verified to seq 2002");
 
     // Tier picker: T0 T1 T2 T3 — move to T3, toggle, apply.
     tmux.keys(&["t", "j", "j", "j", "Space", "Enter"]);
