@@ -1,4 +1,4 @@
-//! What `update` asks the driver to do: every piece of IO the console performs, as a
+//! What `update` asks the IO edge to do: every piece of IO the console performs, as a
 //! value. The pure code only returns these; `perform` is the one place that runs them,
 //! and it matches every variant, so a new effect cannot be left unhandled.
 
@@ -31,7 +31,7 @@ pub enum Effect {
     CountTiers,
     /// Re-derive incidents and control state from the ledger.
     LoadSituation,
-    /// Seal incident events in one transaction (ids are stamped by the driver).
+    /// Seal incident events in one transaction (`respond_io` stamps ids and the session).
     Seal {
         events: Vec<Event>,
         checkpoint: bool,

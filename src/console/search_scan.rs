@@ -1,7 +1,7 @@
 //! Search as you type, over the store: a newest-first scan of the search text in
 //! growing chunks, ranked with the fuzzy `Matcher`, sending the best hits so far after
 //! each chunk. Only the lines good enough to make the list have their records read.
-//! The driver aborts a scan when a newer search starts (newest wins).
+//! `perform` aborts a scan when a newer search starts (newest wins).
 
 use super::app::{Hit, Row};
 use super::background::Busy;
