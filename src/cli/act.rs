@@ -7,7 +7,7 @@
 
 use super::act_report::{print_done, print_plan};
 use super::act_step::Context;
-use super::response::{self, refuse, Confirm, Sealing, Stop};
+use super::response::{self, refuse, Confirm, Stop};
 use super::Env;
 use crate::event::{Event, Timestamp};
 use crate::exec::Action;
@@ -271,8 +271,8 @@ async fn act(
     print_plan(&plan, &ctx, env.config.roles().role_of(&env.operator));
     let typed = response::confirm(&ask.confirm(), &ask.agent, plan.needs_typed_agent())?;
     respond::check_confirmation(&plan, &confirmation(ask, typed))?;
-    let sealing = Sealing::load(env)?;
-    let done = respond::execute(&sealing.ledger(store), &plan, ctx.step_run(), None).await?;
+    let sealing = response::sealing(env)?;
+    let done = respond::execute(store, &sealing, &plan, ctx.step_run()).await?;
     print_done(&done, ctx.step.as_ref());
     Ok(if done.succeeded() {
         ExitCode::SUCCESS
@@ -309,9 +309,7 @@ pub(super) fn ready_to_seal(store: &Store, ask: &Ask) -> Result<(), Stop> {
     if ask.justification().trim().is_empty() {
         return Err(respond::Refused::NoJustification.into());
     }
-    store
-        .check_writable()
-        .map_err(|e| respond::Refused::CannotSeal(e).into())
+    respond::seal::writable(store).map_err(|e| respond::Refused::CannotSeal(e).into())
 }
 
 pub(super) fn confirmation(ask: &Ask, typed_agent: String) -> Confirmation {

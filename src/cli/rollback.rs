@@ -9,7 +9,7 @@
 use super::act::{self, Ask};
 use super::act_report::{describe_event, print_done};
 use super::act_step::Context;
-use super::response::{self, u, Sealing, Stop};
+use super::response::{self, u, Stop};
 use super::Env;
 use crate::event::Timestamp;
 use crate::respond::load;
@@ -96,8 +96,7 @@ pub(super) async fn bulk(
         respond::check_confirmation(p, &act::confirmation(ask, typed.clone()))?;
     }
 
-    let sealing = Sealing::load(env)?;
-    let ledger = sealing.ledger(store);
+    let sealing = response::sealing(env)?;
     let describe = |i: usize| {
         plans[i]
             .request
@@ -106,7 +105,7 @@ pub(super) async fn bulk(
             .map(describe_event)
             .unwrap_or_default()
     };
-    let batch = respond::execute_all(&ledger, &plans, ctx.step_run(), None, |i, done| {
+    let batch = respond::execute_all(store, &sealing, &plans, ctx.step_run(), |i, done| {
         println!("[{}/{}] {}", i + 1, plans.len(), describe(i));
         print_done(done, None);
     })

@@ -4,7 +4,7 @@
 //! effects, and draws — once per burst of messages, inside a synchronized update.
 
 use super::app::{AgentSummary, App, Hit, LedgerStatus, Row, PAGE_ROWS};
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Level, Msg, Status};
 use super::search::Matcher;
 use super::theme::Theme;
 use super::update::{init, ledger_from_report, update};
@@ -208,9 +208,9 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     if let Err(e) =
         super::respond_io::session_event(&store, &sealing, &operator, "open", app.read_only).await
     {
-        app.status = Some(format!(
-            "error: this session is not recorded in the ledger: {e}"
-        ));
+        app.status = Some(Status::error(format!(
+            "this session is not recorded in the ledger: {e}"
+        )));
         log(&log_file, &format!("console.session open not sealed: {e}"));
     }
     let foreground = Foreground::new();
@@ -274,10 +274,8 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
             break;
         }
         run_effects(effects, &mut io, &mut terminal, app.header.window_ms());
-        if let Some(s) = &app.status {
-            if s.starts_with("error") {
-                log(&log_file, s);
-            }
+        if let Some(s) = app.status.as_ref().filter(|s| s.level == Level::Error) {
+            log(&log_file, &s.to_string());
         }
         draw(&mut terminal, &app, &theme)?;
         let drawn = Timestamp::now().millis();
@@ -410,7 +408,7 @@ fn run_effects(
                                 at_oldest,
                             }
                         }
-                        Err(e) => Msg::Status(format!("error: {e}")),
+                        Err(e) => Msg::Status(Status::error(e.to_string())),
                     };
                     let _ = tx.send(msg);
                 });
@@ -448,7 +446,7 @@ fn run_effects(
                             correlation_id,
                             rows: rows_of(&stored),
                         },
-                        Err(e) => Msg::Status(format!("error: {e}")),
+                        Err(e) => Msg::Status(Status::error(e.to_string())),
                     };
                     let _ = tx.send(msg);
                 });
@@ -459,7 +457,7 @@ fn run_effects(
                     let _busy = busy;
                     let msg = match load_agents(&store).await {
                         Ok(a) => Msg::Agents(a),
-                        Err(e) => Msg::Status(format!("error: {e}")),
+                        Err(e) => Msg::Status(Status::error(e.to_string())),
                     };
                     let _ = tx.send(msg);
                 });
@@ -492,7 +490,9 @@ fn run_effects(
                 } else {
                     String::new()
                 };
-                let _ = tx.send(Msg::Status(format!("copied {what} (OSC 52{where_})")));
+                let _ = tx.send(Msg::Status(Status::info(format!(
+                    "copied {what} (OSC 52{where_})"
+                ))));
             }
         }
     }
@@ -533,7 +533,7 @@ async fn search_scan(scan: SearchScan, query: String) {
         .is_ok()
     };
     let fail = |e: StoreError| {
-        let _ = tx.send(Msg::Status(format!("error: search: {e}")));
+        let _ = tx.send(Msg::Status(Status::error(format!("search: {e}"))));
     };
     let matcher = Matcher::new(&query);
     if matcher.is_empty() {
@@ -691,7 +691,7 @@ async fn tail_loop(store: Arc<Store>, tx: UnboundedSender<Msg>) {
             }
             Ok(_) => {}
             Err(e) => {
-                let _ = tx.send(Msg::Status(format!("error: live tail: {e}")));
+                let _ = tx.send(Msg::Status(Status::error(format!("live tail: {e}"))));
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         }
