@@ -295,10 +295,8 @@ async fn target_event(store: &Store, id: &str, ask: &Ask) -> Result<Event, Stop>
             ));
         }
         if let Err(why) = respond::undoable(&e) {
-            return Err(respond::Refused::NothingToRollBack(format!(
-                "event {id} cannot be undone: {why}"
-            ))
-            .into());
+            let event_id = id.to_string();
+            return Err(respond::Refused::CannotUndo { event_id, why }.into());
         }
     }
     Ok(e)

@@ -61,7 +61,7 @@ pub(super) async fn bulk(
     if !cannot.is_empty() {
         println!("cannot be undone ({}), left as they are:", cannot.len());
         for (e, why) in &cannot {
-            println!("  ✗ {}: {}", describe_event(e), u(why));
+            println!("  ✗ {}: {}", describe_event(e), u(&why.to_string()));
         }
     }
     for (i, p) in plans.iter().enumerate() {

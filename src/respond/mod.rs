@@ -16,7 +16,9 @@ pub mod work;
 
 pub use act::{derived_id, execute, execute_all, new_id, record, Batch, Done, StepRun};
 pub use events::{unresolved_intents, CONTROL_KINDS};
-pub use plan::{check_confirmation, plan, split_rollback, undoable, Confirmation, Plan, Request};
+pub use plan::{
+    check_confirmation, plan, split_rollback, undoable, Confirmation, NotUndoable, Plan, Request,
+};
 pub use roles::{Forbidden, Permission, Role, Roles};
 pub use seal::{seal, SealError};
 
@@ -45,6 +47,12 @@ pub enum Refused {
     },
     #[error("nothing to roll back: {0}")]
     NothingToRollBack(String),
+    #[error("nothing to roll back: {event_id} cannot be undone: {why}")]
+    CannotUndo {
+        event_id: String,
+        #[source]
+        why: NotUndoable,
+    },
     #[error(transparent)]
     Step(#[from] crate::playbook::Refusal),
     #[error("{0}")]
