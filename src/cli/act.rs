@@ -13,7 +13,7 @@ use crate::event::{Event, Timestamp};
 use crate::exec::Action;
 use crate::playbook::PlaybookSet;
 use crate::respond::load;
-use crate::respond::{self as respond, Confirmation, Permission, Request};
+use crate::respond::{self as respond, Confirmation, Permission, Plan, Request};
 use crate::store::Store;
 use std::process::ExitCode;
 
@@ -267,7 +267,7 @@ async fn act(
         &env.config.roles(),
     )?;
     ctx.check_step()?;
-    ready_to_seal(store, ask)?;
+    ready_to_seal(store, ask, std::slice::from_ref(&plan))?;
     print_plan(&plan, &ctx, env.config.roles().role_of(&env.operator));
     let typed = response::confirm(&ask.confirm(), &ask.agent, plan.needs_typed_agent())?;
     respond::check_confirmation(&plan, &confirmation(ask, typed))?;
@@ -302,12 +302,20 @@ async fn target_event(store: &Store, id: &str, ask: &Ask) -> Result<Event, Stop>
     Ok(e)
 }
 
-/// Refusals that need no prompt: a blank justification, a store that cannot seal.
-pub(super) fn ready_to_seal(store: &Store, ask: &Ask) -> Result<(), Stop> {
+/// Refusals that need no prompt: a blank justification, a store that cannot seal, an
+/// intent that ingest would reject. The seal path checks the last two again; checking them
+/// here spares the operator a prompt for something that cannot run.
+pub(super) fn ready_to_seal(store: &Store, ask: &Ask, plans: &[Plan]) -> Result<(), Stop> {
     if ask.justification().trim().is_empty() {
         return Err(respond::Refused::NoJustification.into());
     }
-    respond::seal::writable(store).map_err(|e| respond::Refused::CannotSeal(e).into())
+    let cannot = |e: respond::SealError| -> Stop { respond::Refused::CannotSeal(e).into() };
+    respond::seal::writable(store).map_err(cannot)?;
+    let intents: Vec<Event> = plans
+        .iter()
+        .map(|p| respond::events::intent(p, respond::new_id(), Timestamp::now(), None))
+        .collect();
+    respond::seal::check(&intents).map_err(cannot)
 }
 
 pub(super) fn confirmation(ask: &Ask, typed_agent: String) -> Confirmation {

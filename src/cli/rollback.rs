@@ -51,7 +51,7 @@ pub(super) async fn bulk(
         })
         .collect::<Result<Vec<Plan>, Refused>>()?;
     ctx.check_step()?;
-    act::ready_to_seal(store, ask)?;
+    act::ready_to_seal(store, ask, &plans)?;
 
     println!(
         "rollback {}: {} of {total} action(s) since {since} can be undone; they run newest first",

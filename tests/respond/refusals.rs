@@ -307,3 +307,12 @@ fn a_reason_code_of_5000_characters_is_refused_naming_the_field() {
         &["nothing ran", "field `reason_code`"],
     );
 }
+
+#[test]
+fn a_reason_code_ingest_would_reject_is_refused_before_confirmation_is_asked() {
+    let desk = Desk::new(200);
+    let mut args = pause_with_reason("bad\tcode");
+    args.retain(|a| *a != "--yes");
+    let err = refused(&desk, "raj", &args, &["field `reason_code`"]);
+    assert!(!err.contains("--yes"), "{err}");
+}
