@@ -221,7 +221,6 @@ mod tests {
 
     use super::*;
     use crate::demo::{history, DemoSpec};
-    use crate::event::Timestamp;
     use crate::ledger::note::NoteSigner;
     use crate::store::SealContext;
     use std::sync::atomic::{AtomicU64, Ordering};
@@ -241,14 +240,13 @@ mod tests {
             days: 2,
             until: "2026-11-20T12:00:00Z".parse().unwrap(),
         };
-        let ctx = SealContext {
-            signer: &signer,
-            now: Timestamp::now(),
-            force_checkpoint: true,
-            anchor: None,
-        };
-        store.seal(history(&spec).collect(), &ctx).await.unwrap();
-        (store, signer.verifier())
+        let verifier = signer.verifier();
+        let ctx = SealContext::new(signer, None);
+        store
+            .seal(history(&spec).collect(), &ctx, true)
+            .await
+            .unwrap();
+        (store, verifier)
     }
 
     /// Deletes one record behind the store's back (its triggers dropped first).

@@ -7,13 +7,13 @@
 
 use super::act_report::{print_done, print_plan};
 use super::act_step::Context;
-use super::response::{self, refuse, Confirm, Sealing, Stop};
+use super::response::{self, refuse, Confirm, Stop};
 use super::Env;
 use crate::event::{Event, Timestamp};
 use crate::exec::Action;
 use crate::playbook::PlaybookSet;
 use crate::respond::load;
-use crate::respond::{self as respond, Confirmation, Permission, Request};
+use crate::respond::{self as respond, Confirmation, Permission, Plan, Request};
 use crate::store::Store;
 use std::process::ExitCode;
 
@@ -267,12 +267,12 @@ async fn act(
         &env.config.roles(),
     )?;
     ctx.check_step()?;
-    ready_to_seal(store, ask)?;
+    ready_to_seal(store, ask, std::slice::from_ref(&plan))?;
     print_plan(&plan, &ctx, env.config.roles().role_of(&env.operator));
     let typed = response::confirm(&ask.confirm(), &ask.agent, plan.needs_typed_agent())?;
     respond::check_confirmation(&plan, &confirmation(ask, typed))?;
-    let sealing = Sealing::load(env)?;
-    let done = respond::execute(&sealing.ledger(store), &plan, ctx.step_run(), None).await?;
+    let sealing = response::sealing(env)?;
+    let done = respond::execute(store, &sealing, &plan, ctx.step_run()).await?;
     print_done(&done, ctx.step.as_ref());
     Ok(if done.succeeded() {
         ExitCode::SUCCESS
@@ -295,23 +295,27 @@ async fn target_event(store: &Store, id: &str, ask: &Ask) -> Result<Event, Stop>
             ));
         }
         if let Err(why) = respond::undoable(&e) {
-            return Err(respond::Refused::NothingToRollBack(format!(
-                "event {id} cannot be undone: {why}"
-            ))
-            .into());
+            let event_id = id.to_string();
+            return Err(respond::Refused::CannotUndo { event_id, why }.into());
         }
     }
     Ok(e)
 }
 
-/// Refusals that need no prompt: a blank justification, a store that cannot seal.
-pub(super) fn ready_to_seal(store: &Store, ask: &Ask) -> Result<(), Stop> {
+/// Refusals that need no prompt: a blank justification, a store that cannot seal, an
+/// intent that ingest would reject. The seal path checks the last two again; checking them
+/// here spares the operator a prompt for something that cannot run.
+pub(super) fn ready_to_seal(store: &Store, ask: &Ask, plans: &[Plan]) -> Result<(), Stop> {
     if ask.justification().trim().is_empty() {
         return Err(respond::Refused::NoJustification.into());
     }
-    store
-        .check_writable()
-        .map_err(|e| respond::Refused::CannotSeal(e).into())
+    let cannot = |e: respond::SealError| -> Stop { respond::Refused::CannotSeal(e).into() };
+    respond::seal::writable(store).map_err(cannot)?;
+    let intents: Vec<Event> = plans
+        .iter()
+        .map(|p| respond::events::intent(p, respond::new_id(), Timestamp::now(), None))
+        .collect();
+    respond::seal::check(&intents).map_err(cannot)
 }
 
 pub(super) fn confirmation(ask: &Ask, typed_agent: String) -> Confirmation {

@@ -9,10 +9,11 @@ use crate::console::respond_io::Sealing;
 use crate::console::theme::Theme;
 use crate::event::DEFAULT_REASON_CODES;
 use crate::ledger::note::NoteVerifier;
+use crate::respond::SealError;
+use crate::store::SealContext;
 use crate::store::Store;
 use anyhow::Context;
 use std::io::IsTerminal;
-use std::sync::Arc;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum ColorChoice {
@@ -121,11 +122,10 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
     app.response.executors = env.config.executor_set.clone();
     let session = crate::respond::new_id();
     app.response.session = Some(session.clone());
-    let sealing = Sealing {
-        signer: env.signer().map(Arc::new).map_err(|e| format!("{e:#}")),
-        anchor: env.anchor(None),
-        session,
-    };
+    let sealing: Sealing = env
+        .signer()
+        .map(|signer| SealContext::new(signer, env.anchor(None)).in_session(session))
+        .map_err(|e| SealError::NoSigner(format!("{e:#}")));
     let options = ConsoleOptions {
         store,
         app,

@@ -5,7 +5,7 @@
 //! `incident_show.rs`.
 
 use super::incident_show;
-use super::response::{self, refuse, u, Sealing, Stop};
+use super::response::{self, refuse, u, Stop};
 use super::Env;
 use crate::event::{Event, Timestamp};
 use crate::exec::Action;
@@ -13,7 +13,8 @@ use crate::incident::{DeclaredState, Incident, Severity};
 use crate::playbook::{Playbook, PlaybookSet, StepChange, StepKind};
 use crate::respond::load::{self, Situation};
 use crate::respond::work::{self, Opening};
-use crate::respond::{self as respond, Ledger, Refused};
+use crate::respond::{self as respond, Refused};
+use crate::store::SealContext;
 use crate::store::Store;
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -147,10 +148,11 @@ async fn write(
     cmd: IncidentCommand,
 ) -> Result<ExitCode, Stop> {
     let situation = load::situation(store).await?;
-    let sealing = Sealing::load(env)?;
+    let sealing = response::sealing(env)?;
     let w = Writer {
         env,
-        ledger: sealing.ledger(store),
+        store,
+        sealing: &sealing,
         situation: &situation,
         playbooks,
     };
@@ -167,7 +169,8 @@ async fn write(
 
 struct Writer<'a> {
     env: &'a Env,
-    ledger: Ledger<'a>,
+    store: &'a Store,
+    sealing: &'a SealContext,
     situation: &'a Situation,
     playbooks: &'a PlaybookSet,
 }
@@ -217,7 +220,7 @@ impl Writer<'_> {
 
     /// Seals one incident event; a store that cannot seal is a refusal with nothing recorded.
     async fn seal(&self, e: Event, checkpoint: bool) -> Result<u64, Stop> {
-        match respond::record(&self.ledger, vec![e], checkpoint).await {
+        match respond::record(self.store, self.sealing, vec![e], checkpoint).await {
             Ok(seqs) => Ok(seqs.first().copied().unwrap_or_default()),
             Err(Refused::CannotSeal(why)) => refuse(format!(
                 "nothing was recorded: the store cannot seal: {why}"

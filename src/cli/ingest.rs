@@ -3,6 +3,7 @@
 use super::{output, Env};
 use crate::event::LineError;
 use crate::ingest::{ingest, IngestOptions, Progress, DEFAULT_BATCH};
+use crate::store::SealContext;
 use crate::text::escape_untrusted;
 use anyhow::Context;
 use indicatif::ProgressBar;
@@ -77,12 +78,10 @@ impl Progress for Reporter {
 }
 
 pub async fn run(env: &Env, args: IngestArgs) -> anyhow::Result<ExitCode> {
-    let signer = env.signer()?;
+    let seal = SealContext::new(env.signer()?, env.anchor(args.anchor.as_ref()));
     let store = env.open_store().await?;
-    let anchor = env.anchor(args.anchor.as_ref());
     let options = IngestOptions {
-        signer: &signer,
-        anchor: anchor.as_deref(),
+        seal: &seal,
         batch: args.batch,
     };
     let from_stdin = args.file.as_ref().is_none_or(|f| f.as_os_str() == "-");

@@ -5,10 +5,9 @@
 //! It decides nothing about incidents or actions itself: `crate::respond` does.
 
 use super::Env;
-use crate::ledger::note::NoteSigner;
 use crate::playbook::PlaybookSet;
-use crate::respond::{Ledger, Refused};
-use crate::store::{Store, StoreError};
+use crate::respond::Refused;
+use crate::store::{SealContext, Store, StoreError};
 use chrono::TimeDelta;
 use std::borrow::Cow;
 use std::io::{BufRead, IsTerminal, Write};
@@ -27,7 +26,7 @@ pub enum Stop {
 impl From<Refused> for Stop {
     fn from(r: Refused) -> Self {
         match r {
-            Refused::ResultNotSealed(_) => Stop::Error(r.to_string()),
+            Refused::ResultNotSealed(_) | Refused::ExecutorLost(_) => Stop::Error(r.to_string()),
             r => Stop::Refused(r.to_string()),
         }
     }
@@ -135,27 +134,10 @@ pub async fn open_for_reading(env: &Env) -> Result<Store, Stop> {
     Ok(env.open_store().await?)
 }
 
-/// Everything sealing needs besides the store: the signing key and the anchor file.
-pub struct Sealing {
-    pub signer: NoteSigner,
-    pub anchor: Option<PathBuf>,
-}
-
-impl Sealing {
-    pub fn load(env: &Env) -> Result<Sealing, Stop> {
-        Ok(Sealing {
-            signer: env.signer()?,
-            anchor: env.anchor(None),
-        })
-    }
-
-    pub fn ledger<'a>(&'a self, store: &'a Store) -> Ledger<'a> {
-        Ledger {
-            store,
-            signer: &self.signer,
-            anchor: self.anchor.as_deref(),
-        }
-    }
+/// Everything sealing needs besides the store: the signing key and the anchor file. A
+/// command-line run has no operator session.
+pub fn sealing(env: &Env) -> Result<SealContext, Stop> {
+    Ok(SealContext::new(env.signer()?, env.anchor(None)))
 }
 
 /// How the operator confirmed on the command line.

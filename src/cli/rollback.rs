@@ -9,7 +9,7 @@
 use super::act::{self, Ask};
 use super::act_report::{describe_event, print_done};
 use super::act_step::Context;
-use super::response::{self, u, Sealing, Stop};
+use super::response::{self, u, Stop};
 use super::Env;
 use crate::event::Timestamp;
 use crate::respond::load;
@@ -51,7 +51,7 @@ pub(super) async fn bulk(
         })
         .collect::<Result<Vec<Plan>, Refused>>()?;
     ctx.check_step()?;
-    act::ready_to_seal(store, ask)?;
+    act::ready_to_seal(store, ask, &plans)?;
 
     println!(
         "rollback {}: {} of {total} action(s) since {since} can be undone; they run newest first",
@@ -61,7 +61,7 @@ pub(super) async fn bulk(
     if !cannot.is_empty() {
         println!("cannot be undone ({}), left as they are:", cannot.len());
         for (e, why) in &cannot {
-            println!("  ✗ {}: {}", describe_event(e), u(why));
+            println!("  ✗ {}: {}", describe_event(e), u(&why.to_string()));
         }
     }
     for (i, p) in plans.iter().enumerate() {
@@ -96,8 +96,7 @@ pub(super) async fn bulk(
         respond::check_confirmation(p, &act::confirmation(ask, typed.clone()))?;
     }
 
-    let sealing = Sealing::load(env)?;
-    let ledger = sealing.ledger(store);
+    let sealing = response::sealing(env)?;
     let describe = |i: usize| {
         plans[i]
             .request
@@ -106,7 +105,7 @@ pub(super) async fn bulk(
             .map(describe_event)
             .unwrap_or_default()
     };
-    let batch = respond::execute_all(&ledger, &plans, ctx.step_run(), None, |i, done| {
+    let batch = respond::execute_all(store, &sealing, &plans, ctx.step_run(), |i, done| {
         println!("[{}/{}] {}", i + 1, plans.len(), describe(i));
         print_done(done, None);
     })

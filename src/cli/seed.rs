@@ -5,7 +5,6 @@
 use super::{output, Env};
 use crate::demo::{history, DemoSpec, LiveGenerator};
 use crate::event::{Event, Timestamp};
-use crate::ledger::note::NoteSigner;
 use crate::store::{SealContext, Store};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -69,10 +68,9 @@ pub async fn seed(env: &Env, args: SeedArgs) -> anyhow::Result<ExitCode> {
         write_jsonl(&spec, path)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let signer = env.signer()?;
+    let seal = SealContext::new(env.signer()?, env.anchor(args.anchor.as_ref()));
     let store = env.open_store().await?;
-    let anchor = env.anchor(args.anchor.as_ref());
-    let sealed = fill(&store, &signer, &spec, anchor.as_deref()).await;
+    let sealed = fill(&store, &seal, &spec).await;
     store.close().await;
     let (sealed, duplicates) = sealed?;
     println!(
@@ -103,12 +101,7 @@ fn write_jsonl(spec: &DemoSpec, path: &Path) -> anyhow::Result<()> {
 }
 
 /// Streams the history into the store in batches, with a progress bar.
-async fn fill(
-    store: &Store,
-    signer: &NoteSigner,
-    spec: &DemoSpec,
-    anchor: Option<&Path>,
-) -> anyhow::Result<(u64, u64)> {
+async fn fill(store: &Store, seal: &SealContext, spec: &DemoSpec) -> anyhow::Result<(u64, u64)> {
     let bar = output::bar(Some(spec.events as u64), "events");
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<Event>>(2);
     let spec_for_thread = DemoSpec {
@@ -136,13 +129,7 @@ async fn fill(
     while let Some(batch) = pending {
         pending = rx.recv().await;
         let n = batch.len() as u64;
-        let ctx = SealContext {
-            signer,
-            now: Timestamp::now(),
-            force_checkpoint: pending.is_none(),
-            anchor,
-        };
-        let outcome = store.seal(batch, &ctx).await?;
+        let outcome = store.seal(batch, seal, pending.is_none()).await?;
         sealed += outcome.sealed.len() as u64;
         duplicates += outcome.duplicates.len() as u64;
         bar.inc(n);
@@ -153,12 +140,7 @@ async fn fill(
 }
 
 /// Keeps appending live demo traffic until the task is dropped.
-pub async fn run_live(
-    store: Store,
-    signer: NoteSigner,
-    seed: u64,
-    anchor: Option<PathBuf>,
-) -> anyhow::Result<()> {
+pub async fn run_live(store: Store, seal: SealContext, seed: u64) -> anyhow::Result<()> {
     let mut generator = LiveGenerator::new(seed);
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {
@@ -167,14 +149,8 @@ pub async fn run_live(
         if events.is_empty() {
             continue;
         }
-        let ctx = SealContext {
-            signer: &signer,
-            now: Timestamp::now(),
-            force_checkpoint: false,
-            anchor: anchor.as_deref(),
-        };
         store
-            .seal(events, &ctx)
+            .seal(events, &seal, false)
             .await
             .context("live generator could not seal")?;
     }
@@ -185,7 +161,7 @@ pub async fn demo(
     args: DemoArgs,
     console: &super::console::ConsoleArgs,
 ) -> anyhow::Result<ExitCode> {
-    let signer = env.signer()?;
+    let seal = SealContext::new(env.signer()?, None);
     let url = if env.store_url == env.dirs.default_store().display().to_string() {
         env.dirs.data.join("demo.db").display().to_string()
     } else {
@@ -205,10 +181,9 @@ pub async fn demo(
             days: args.days,
             until: Timestamp::now(),
         };
-        fill(&store, &signer, &spec, None).await?;
+        fill(&store, &seal, &spec).await?;
     }
-    let live =
-        (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), signer, args.seed, None)));
+    let live = (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), seal, args.seed)));
     let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         let console = super::console::ConsoleArgs {
             read_only: console.read_only,

@@ -273,7 +273,7 @@ pub struct App {
     /// (width, height) of the terminal.
     pub size: (u16, u16),
     /// A one-line message in the footer (errors, confirmations).
-    pub status: Option<String>,
+    pub status: Option<super::msg::Status>,
     pub command_history: VecDeque<String>,
     /// Position while browsing history with Up/Down in the command line.
     pub history_pos: Option<usize>,

@@ -4,7 +4,7 @@
 //! while they wait for the store and for a moment after each key press or click.
 
 use super::app::{LedgerStatus, Row};
-use super::msg::Msg;
+use super::msg::{Msg, Status};
 use super::update::ledger_from_report;
 use crate::event::Timestamp;
 use crate::ledger::note::NoteVerifier;
@@ -162,7 +162,7 @@ async fn tail_loop(store: Arc<Store>, tx: UnboundedSender<Msg>) {
             }
             Ok(_) => {}
             Err(e) => {
-                let _ = tx.send(Msg::Status(format!("error: live tail: {e}")));
+                let _ = tx.send(Msg::Status(Status::error(format!("live tail: {e}"))));
                 tokio::time::sleep(Duration::from_secs(2)).await;
             }
         }

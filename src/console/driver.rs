@@ -5,7 +5,7 @@
 
 use super::app::App;
 use super::background::{self, Foreground, VerifyWith};
-use super::msg::Msg;
+use super::msg::{Level, Msg, Status};
 use super::perform::{perform, Io};
 use super::terminal::{self, Screen};
 use super::theme::Theme;
@@ -77,9 +77,9 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
     if let Err(e) =
         super::respond_io::session_event(&store, &sealing, &operator, "open", app.read_only).await
     {
-        app.status = Some(format!(
-            "error: this session is not recorded in the ledger: {e}"
-        ));
+        app.status = Some(Status::error(format!(
+            "this session is not recorded in the ledger: {e}"
+        )));
         log(&log_file, &format!("console.session open not sealed: {e}"));
     }
     let foreground = Foreground::new();
@@ -125,10 +125,8 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
             break;
         }
         perform_all(effects, &mut io, &mut screen, &app);
-        if let Some(s) = &app.status {
-            if s.starts_with("error") {
-                log(&log_file, s);
-            }
+        if let Some(s) = app.status.as_ref().filter(|s| s.level == Level::Error) {
+            log(&log_file, &s.to_string());
         }
         terminal::draw(&mut screen, &app, &theme)?;
         let drawn = Timestamp::now().millis();

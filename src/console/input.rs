@@ -5,7 +5,7 @@
 use super::app::{App, Hit, LineEdit, Overlay, Picker, PickerKind, View};
 use super::command::{self, Command};
 use super::keymap::Action;
-use super::msg::Effect;
+use super::msg::{Effect, Status};
 use super::response;
 use super::update::{open_trace, show_agents};
 use super::window::{next_request, reload, toggle_freeze};
@@ -133,7 +133,7 @@ pub(super) fn command_key(
             return match command::parse(&line, now) {
                 Ok(cmd) => run_command(app, cmd, now),
                 Err(e) => {
-                    app.status = Some(e);
+                    app.status = Some(Status::warning(e));
                     vec![]
                 }
             };
@@ -190,9 +190,9 @@ fn run_command(app: &mut App, cmd: Command, now: Timestamp) -> Vec<Effect> {
             "since" => f.since = None,
             "until" => f.until = None,
             other => {
-                app.status = Some(format!(
+                app.status = Some(Status::warning(format!(
                     "cannot clear `{other}`: try agent, kind, env, reason, tier, since, until"
-                ));
+                )));
                 return vec![];
             }
         },
@@ -205,7 +205,7 @@ fn run_command(app: &mut App, cmd: Command, now: Timestamp) -> Vec<Effect> {
         Command::IncidentView(id) => {
             if let Some(id) = &id {
                 if app.response.situation.incident(id).is_none() {
-                    app.status = Some(format!("no incident `{id}`"));
+                    app.status = Some(Status::warning(format!("no incident `{id}`")));
                     return vec![];
                 }
             }

@@ -43,7 +43,7 @@ pub enum Msg {
     Ledger(LedgerStatus),
     CheckpointSize(u64),
     /// Something the user should read in the footer.
-    Status(String),
+    Status(Status),
     /// A second passed: clocks and incident timers move on.
     Tick,
     /// Incidents, control state and open intents, freshly derived from the ledger.
@@ -65,4 +65,56 @@ pub enum Msg {
         what: String,
         result: Result<String, String>,
     },
+}
+
+/// How much a footer message matters. The footer shows it in words and style, and the
+/// driver logs errors; no code looks at a message's text to find out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// Done, or under way.
+    Info,
+    /// Refused, or not understood: nothing happened, and the operator can fix it.
+    Warning,
+    /// Something failed: a store that could not be read, an action that did not finish.
+    Error,
+}
+
+/// A one-line message for the footer, with its level. Shown as `error: …` for errors, so
+/// the level never rests on colour alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    pub level: Level,
+    pub text: String,
+}
+
+impl Status {
+    pub fn info(text: impl Into<String>) -> Status {
+        Status {
+            level: Level::Info,
+            text: text.into(),
+        }
+    }
+
+    pub fn warning(text: impl Into<String>) -> Status {
+        Status {
+            level: Level::Warning,
+            text: text.into(),
+        }
+    }
+
+    pub fn error(text: impl Into<String>) -> Status {
+        Status {
+            level: Level::Error,
+            text: text.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.level {
+            Level::Error => write!(f, "error: {}", self.text),
+            Level::Info | Level::Warning => f.write_str(&self.text),
+        }
+    }
 }

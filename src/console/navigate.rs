@@ -3,7 +3,7 @@
 //! the rest of the update; the screen size comes from the state.
 
 use super::app::{App, DetailScroll, View};
-use super::msg::Effect;
+use super::msg::{Effect, Status};
 use super::response;
 use super::views::{self, Areas};
 use super::window::load_older;
@@ -95,7 +95,7 @@ pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
 /// Scrolls the detail pane half its height: `direction` 1 down, -1 up.
 pub(super) fn scroll_detail(app: &mut App, direction: i64) -> Vec<Effect> {
     let Some(pane) = screen(app).detail else {
-        app.status = Some("the detail pane is hidden (d shows it)".into());
+        app.status = Some(Status::info("the detail pane is hidden (d shows it)"));
         return vec![];
     };
     let half = i64::from(pane.height / 2).max(1);

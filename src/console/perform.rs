@@ -5,7 +5,7 @@
 use super::app::{AgentSummary, Row, PAGE_ROWS};
 use super::background::Foreground;
 use super::effect::Effect;
-use super::msg::Msg;
+use super::msg::{Msg, Status};
 use super::respond_io::{Responder, Sealing};
 use super::search_scan::{search_scan, SearchScan};
 use super::terminal::{copy_osc52, Screen};
@@ -59,7 +59,7 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
                             at_oldest,
                         }
                     }
-                    Err(e) => Msg::Status(format!("error: {e}")),
+                    Err(e) => Msg::Status(Status::error(e.to_string())),
                 };
                 let _ = tx.send(msg);
             });
@@ -97,7 +97,7 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
                         correlation_id,
                         rows: Row::all_from(&stored),
                     },
-                    Err(e) => Msg::Status(format!("error: {e}")),
+                    Err(e) => Msg::Status(Status::error(e.to_string())),
                 };
                 let _ = tx.send(msg);
             });
@@ -108,7 +108,7 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
                 let _busy = busy;
                 let msg = match load_agents(&store).await {
                     Ok(a) => Msg::Agents(a),
-                    Err(e) => Msg::Status(format!("error: {e}")),
+                    Err(e) => Msg::Status(Status::error(e.to_string())),
                 };
                 let _ = tx.send(msg);
             });
@@ -131,7 +131,9 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
             } else {
                 String::new()
             };
-            let _ = tx.send(Msg::Status(format!("copied {what} (OSC 52{where_})")));
+            let _ = tx.send(Msg::Status(Status::info(format!(
+                "copied {what} (OSC 52{where_})"
+            ))));
         }
         Effect::LoadSituation => responder.load_situation(),
         Effect::Seal {

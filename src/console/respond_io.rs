@@ -2,51 +2,41 @@
 //! incident events, and running containment actions write-ahead. IO only; what to seal
 //! or run was decided by the pure update (`response`).
 
-use super::msg::Msg;
+use super::msg::{Msg, Status};
 use crate::event::{Event, Timestamp};
-use crate::ledger::note::NoteSigner;
-use crate::respond::{self, load, Ledger, StepRun};
-use crate::store::Store;
-use std::path::PathBuf;
+use crate::incident::Incident;
+use crate::respond::{self, load, Refused, SealError, StepRun};
+use crate::store::{SealContext, Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
-/// What sealing needs: the signing key (when it could be loaded) and the anchor file.
-#[derive(Clone)]
-pub struct Sealing {
-    pub signer: Result<Arc<NoteSigner>, String>,
-    pub anchor: Option<PathBuf>,
-    pub session: String,
+/// The console's sealing context (signing key, anchor file, session), or why it has none:
+/// the key could not be loaded, and the console still browses but seals nothing.
+pub type Sealing = Result<SealContext, SealError>;
+
+/// Why a containment action from the console did not run or did not finish.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    #[error("nothing ran: cannot read the incident from the ledger: {0}")]
+    Incident(#[source] StoreError),
 }
 
-impl Sealing {
-    async fn seal(
-        &self,
-        store: &Store,
-        mut events: Vec<Event>,
-        checkpoint: bool,
-    ) -> Result<Vec<u64>, String> {
-        let signer = self.signer.clone()?;
-        stamp(&mut events, &self.session);
-        let ledger = Ledger {
-            store,
-            signer: &signer,
-            anchor: self.anchor.as_deref(),
-        };
-        ledger.seal(events, checkpoint).await
-    }
-}
-
-/// Gives events the update left without an id a fresh one, and the session.
-fn stamp(events: &mut [Event], session: &str) {
-    for e in events {
-        if e.event_id.is_empty() {
-            e.event_id = respond::new_id();
-        }
-        if let Some(a) = e.actor.as_mut().filter(|a| a.session.is_none()) {
-            a.session = Some(session.to_string());
-        }
-    }
+/// Seals with the console's context, or says why it cannot.
+async fn seal(
+    store: &Store,
+    sealing: &Sealing,
+    events: Vec<Event>,
+    checkpoint: bool,
+) -> Result<Vec<u64>, SealError> {
+    respond::seal(
+        store,
+        sealing.as_ref().map_err(Clone::clone)?,
+        events,
+        checkpoint,
+    )
+    .await
 }
 
 /// Runs the responding effects for `perform`: each spawns its work and answers with a
@@ -64,7 +54,7 @@ impl Responder<'_> {
         tokio::spawn(async move {
             let msg = match load::situation(&store).await {
                 Ok(s) => Msg::Situation(Box::new(s)),
-                Err(e) => Msg::Status(format!("error: loading incidents: {e}")),
+                Err(e) => Msg::Status(Status::error(format!("loading incidents: {e}"))),
             };
             let _ = tx.send(msg);
         });
@@ -74,7 +64,8 @@ impl Responder<'_> {
     pub fn seal(&self, events: Vec<Event>, checkpoint: bool, what: String) {
         let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
         tokio::spawn(async move {
-            let result = sealing.seal(&store, events, checkpoint).await;
+            let result = seal(&store, &sealing, events, checkpoint).await;
+            let result = result.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Sealed { what, result });
         });
     }
@@ -84,6 +75,7 @@ impl Responder<'_> {
         let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
         tokio::spawn(async move {
             let result = execute(&store, &sealing, &plan, step).await;
+            let result = result.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Executed { what, result });
         });
     }
@@ -106,7 +98,10 @@ impl Responder<'_> {
                     actions,
                     step,
                 },
-                Err(e) => Msg::Status(format!("error: loading {}'s actions: {e}", request.agent)),
+                Err(e) => Msg::Status(Status::error(format!(
+                    "loading {}'s actions: {e}",
+                    request.agent
+                ))),
             };
             let _ = tx.send(msg);
         });
@@ -122,32 +117,35 @@ impl Responder<'_> {
         let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
         tokio::spawn(async move {
             let result = execute_many(&store, &sealing, &plans, step).await;
+            let result = result.map_err(|e| e.to_string());
             let _ = tx.send(Msg::Executed { what, result });
         });
     }
 }
 
-/// The signing key, and the incident the step belongs to as the ledger has it now.
-async fn prepare(
+/// The sealing context, and the incident the step belongs to as the ledger has it now.
+async fn prepare<'a>(
     store: &Store,
-    sealing: &Sealing,
+    sealing: &'a Sealing,
     step: &Option<(String, bool)>,
-) -> Result<(Arc<NoteSigner>, Option<crate::incident::Incident>), String> {
-    let signer = sealing.signer.clone()?;
+) -> Result<(&'a SealContext, Option<Incident>), ActionError> {
+    let ctx = sealing
+        .as_ref()
+        .map_err(|e| Refused::CannotSeal(e.clone()))?;
     let incident = match step {
         Some((id, _)) => load::situation(store)
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(ActionError::Incident)?
             .incident(id)
             .cloned(),
         None => None,
     };
-    Ok((signer, incident))
+    Ok((ctx, incident))
 }
 
 fn step_run<'a>(
     step: &Option<(String, bool)>,
-    incident: &'a Option<crate::incident::Incident>,
+    incident: &'a Option<Incident>,
 ) -> Option<StepRun<'a>> {
     match (step, incident) {
         (Some((_, second_person)), Some(incident)) => Some(StepRun {
@@ -163,21 +161,9 @@ async fn execute(
     sealing: &Sealing,
     plan: &respond::Plan,
     step: Option<(String, bool)>,
-) -> Result<String, String> {
-    let (signer, incident) = prepare(store, sealing, &step).await?;
-    let ledger = Ledger {
-        store,
-        signer: &signer,
-        anchor: sealing.anchor.as_deref(),
-    };
-    let done = respond::execute(
-        &ledger,
-        plan,
-        step_run(&step, &incident),
-        Some(&sealing.session),
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+) -> Result<String, ActionError> {
+    let (ctx, incident) = prepare(store, sealing, &step).await?;
+    let done = respond::execute(store, ctx, plan, step_run(&step, &incident)).await?;
     let r = &done.report;
     Ok(format!(
         "{} ({}, {} ms) · intent seq {} → result seq {}",
@@ -194,17 +180,10 @@ async fn execute_many(
     sealing: &Sealing,
     plans: &[respond::Plan],
     step: Option<(String, bool)>,
-) -> Result<String, String> {
-    let (signer, incident) = prepare(store, sealing, &step).await?;
-    let ledger = Ledger {
-        store,
-        signer: &signer,
-        anchor: sealing.anchor.as_deref(),
-    };
+) -> Result<String, ActionError> {
+    let (ctx, incident) = prepare(store, sealing, &step).await?;
     let run = step_run(&step, &incident);
-    let batch = respond::execute_all(&ledger, plans, run, Some(&sealing.session), |_, _| {})
-        .await
-        .map_err(|e| e.to_string())?;
+    let batch = respond::execute_all(store, ctx, plans, run, |_, _| {}).await?;
     let ok = batch.done.iter().filter(|d| d.succeeded()).count();
     let mut report = format!("{ok} of {} succeeded", plans.len());
     if let Some(failed) = batch.failed() {
@@ -226,14 +205,74 @@ pub async fn session_event(
     operator: &str,
     state: &str,
     read_only: bool,
-) -> Result<(), String> {
+) -> Result<(), SealError> {
+    let ctx = sealing.as_ref().map_err(Clone::clone)?;
     let e = respond::events::session(
         operator,
-        &sealing.session,
+        ctx.session.as_deref().unwrap_or_default(),
         state,
         read_only,
         respond::new_id(),
         Timestamp::now(),
     );
-    sealing.seal(store, vec![e], false).await.map(|_| ())
+    respond::seal(store, ctx, vec![e], false).await.map(|_| ())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::exec::{Action, Executors};
+    use crate::ledger::note::NoteSigner;
+    use crate::respond::{Request, Roles};
+
+    fn pause(reason: &str) -> respond::Plan {
+        let request = Request {
+            action: Action::Pause,
+            agent: "deploy-bot".into(),
+            operator: "raj".into(),
+            reason_code: reason.into(),
+            justification: "looping".into(),
+            incident: None,
+            step: None,
+            target: None,
+            tier: None,
+            token_ref: None,
+            exercise: false,
+        };
+        respond::plan(request, &Executors::default(), &Roles::default()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_console_reason_code_ingest_would_reject_runs_nothing_and_seals_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("ledger.db").display().to_string();
+        let store = Store::open(&url, None).await.unwrap();
+        let signer = NoteSigner::generate("test").unwrap();
+        let sealing: Sealing = Ok(SealContext::new(signer, None).in_session("s-1"));
+        for reason in ["\u{1b}[31m".to_string(), "x".repeat(5000)] {
+            let err = execute(&store, &sealing, &pause(&reason), None)
+                .await
+                .unwrap_err();
+            let ActionError::Refused(Refused::CannotSeal(SealError::Invalid { source, .. })) = &err
+            else {
+                panic!("expected a refusal naming the field, got {err}");
+            };
+            assert_eq!(source.field.as_deref(), Some("reason_code"));
+        }
+        assert_eq!(store.head_seq().await.unwrap(), 0, "nothing was sealed");
+    }
+
+    #[tokio::test]
+    async fn without_a_signing_key_the_console_seals_nothing_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = dir.path().join("ledger.db").display().to_string();
+        let store = Store::open(&url, None).await.unwrap();
+        let sealing: Sealing = Err(SealError::NoSigner("key file unreadable".into()));
+        let err = execute(&store, &sealing, &pause("containment"), None)
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("key file unreadable"), "{err}");
+        assert_eq!(store.head_seq().await.unwrap(), 0);
+    }
 }

@@ -13,7 +13,7 @@ pub use submit::form_key;
 
 use super::app::{App, Overlay, View};
 use super::keymap::Action;
-use super::msg::Effect;
+use super::msg::{Effect, Status};
 use crate::event::{Event, Tier, Timestamp};
 use crate::exec::{Action as ExecAction, Executors};
 use crate::incident::{Incident, StepWord};
@@ -93,7 +93,7 @@ impl ResponseState {
 }
 
 pub(super) fn refuse(app: &mut App, why: impl std::fmt::Display) -> Vec<Effect> {
-    app.status = Some(format!("refused: {why}"));
+    app.status = Some(Status::warning(format!("refused: {why}")));
     vec![]
 }
 
@@ -247,9 +247,9 @@ pub fn on_sealed(app: &mut App, what: String, result: Result<Vec<u64>, String>) 
     app.status = Some(match result {
         Ok(seqs) => {
             let seqs: Vec<String> = seqs.iter().map(u64::to_string).collect();
-            format!("{what} (sealed at seq {})", seqs.join(", "))
+            Status::info(format!("{what} (sealed at seq {})", seqs.join(", ")))
         }
-        Err(e) => format!("{what} failed: nothing was recorded: {e}"),
+        Err(e) => Status::error(format!("{what} failed: nothing was recorded: {e}")),
     });
     vec![Effect::LoadSituation]
 }
@@ -257,8 +257,8 @@ pub fn on_sealed(app: &mut App, what: String, result: Result<Vec<u64>, String>) 
 pub fn on_executed(app: &mut App, what: String, result: Result<String, String>) -> Vec<Effect> {
     app.response.running = None;
     app.status = Some(match result {
-        Ok(report) => format!("{what}: {report}"),
-        Err(e) => format!("{what} refused: {e}"),
+        Ok(report) => Status::info(format!("{what}: {report}")),
+        Err(e) => Status::error(format!("{what} refused: {e}")),
     });
     vec![Effect::LoadSituation, Effect::LoadAgents]
 }

@@ -4,7 +4,7 @@
 
 use super::app::{App, Overlay, Row, View};
 use super::keymap::Keymap;
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Msg, Status};
 use super::test_keys::{key, now, type_text};
 use super::update::{init, update};
 use crate::event::parse_line;
@@ -67,7 +67,7 @@ fn a_viewer_is_refused_before_any_dialog_opens() {
     assert!(key(&mut app, KeyCode::Char('P')).is_empty());
     assert!(app.overlay.is_none());
     let status = app.status.clone().unwrap();
-    assert!(status.contains("vic is a viewer"), "{status}");
+    assert!(status.text.contains("vic is a viewer"), "{status}");
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn read_only_refuses_containment() {
     app.read_only = true;
     key(&mut app, KeyCode::Char('P'));
     assert!(app.overlay.is_none());
-    assert!(app.status.unwrap().contains("read-only"));
+    assert!(app.status.unwrap().text.contains("read-only"));
 }
 
 #[test]
@@ -91,7 +91,7 @@ fn enter_through_the_confirm_dialog_cancels_and_runs_nothing() {
     effects.extend(key(&mut app, KeyCode::Enter));
     assert!(effects.is_empty(), "{effects:?}");
     assert!(app.overlay.is_none());
-    assert_eq!(app.status.as_deref(), Some("cancelled: nothing ran"));
+    assert_eq!(app.status, Some(Status::info("cancelled: nothing ran")));
 }
 
 #[test]
@@ -147,7 +147,7 @@ fn rollback_of_an_action_that_cannot_be_undone_is_refused_up_front() {
     app.stream.rows[0].event.reversibility = None;
     key(&mut app, KeyCode::Char('U'));
     assert!(app.overlay.is_none());
-    assert!(app.status.unwrap().contains("cannot be undone"));
+    assert!(app.status.unwrap().text.contains("cannot be undone"));
 }
 
 #[test]
@@ -189,7 +189,7 @@ fn opening_an_incident_seals_one_event_and_shows_the_incident_view() {
     key(&mut app, KeyCode::Char('x'));
     assert!(app.overlay.is_none());
     let status = app.status.clone().unwrap();
-    assert!(status.contains("cannot start yet"), "{status}");
+    assert!(status.text.contains("cannot start yet"), "{status}");
 }
 
 #[test]
@@ -263,7 +263,11 @@ fn an_action_already_rolled_back_is_not_offered_again() {
     );
     key(&mut app, KeyCode::Char('U'));
     assert!(app.overlay.is_none());
-    assert!(app.status.unwrap().contains("already rolled back (seq 9)"));
+    assert!(app
+        .status
+        .unwrap()
+        .text
+        .contains("already rolled back (seq 9)"));
 }
 
 #[test]

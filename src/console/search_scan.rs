@@ -5,7 +5,7 @@
 
 use super::app::{Hit, Row};
 use super::background::Busy;
-use super::msg::Msg;
+use super::msg::{Msg, Status};
 use super::search::Matcher;
 use super::window::matches;
 use crate::store::{Filter, Store, StoreError};
@@ -53,7 +53,7 @@ pub async fn search_scan(scan: SearchScan, query: String) {
         .is_ok()
     };
     let fail = |e: StoreError| {
-        let _ = tx.send(Msg::Status(format!("error: search: {e}")));
+        let _ = tx.send(Msg::Status(Status::error(format!("search: {e}"))));
     };
     let matcher = Matcher::new(&query);
     if matcher.is_empty() {

@@ -5,7 +5,7 @@
 use super::app::{App, LedgerStatus, LineEdit, Overlay, Picker, PickerKind, View};
 use super::input;
 use super::keymap::Action;
-use super::msg::{Effect, Msg};
+use super::msg::{Effect, Msg, Status};
 use super::navigate::{move_cursor, on_mouse, page_rows, scroll_detail, settle_scroll};
 use super::response;
 use super::window::{on_appended, on_page, reload, toggle_freeze};
@@ -233,7 +233,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::ClearFilters => {
             if app.filter.is_empty() {
-                app.status = Some("no filters to clear".into());
+                app.status = Some(Status::info("no filters to clear"));
                 return vec![];
             }
             app.filter = Filter::default();
@@ -331,7 +331,9 @@ fn open(app: &mut App) -> Vec<Effect> {
             None => {
                 app.detail = !app.detail;
                 if app.selected_row().is_some() {
-                    app.status = Some("no correlation id on this event: showing its detail".into());
+                    app.status = Some(Status::info(
+                        "no correlation id on this event: showing its detail",
+                    ));
                 }
                 vec![]
             }

@@ -234,7 +234,7 @@ fn a_bad_command_says_why_and_does_nothing() {
     type_text(&mut app, ":tier T9");
     let effects = key(&mut app, KeyCode::Enter);
     assert!(effects.is_empty());
-    assert!(app.status.as_deref().unwrap_or("").contains("T9"));
+    assert!(app.status.is_some_and(|s| s.text.contains("T9")));
 }
 
 #[test]

@@ -12,7 +12,7 @@ pub use completeness::{missing_fields, AuditField};
 pub use reason::{is_registered_reason, DEFAULT_REASON_CODES};
 pub use tier::{Tier, TierRange};
 pub use time::Timestamp;
-pub use validate::{parse_line, LineError, MAX_EVENT_BYTES};
+pub use validate::{check_own, parse_line, LineError, MAX_EVENT_BYTES};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

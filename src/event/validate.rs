@@ -45,6 +45,21 @@ impl fmt::Display for LineError {
     }
 }
 
+impl std::error::Error for LineError {}
+
+/// Checks an event custody built itself (a control, incident or session event) with the
+/// rules ingest applies to a producer's line: its size and the field rules. Custody seals
+/// nothing that its own ingest would reject, so a reason code typed at the console or on
+/// the command line is held to the same rules as one sent by an agent.
+pub fn check_own(event: &Event) -> Result<(), LineError> {
+    let text = serde_json::to_string(event)
+        .map_err(|e| LineError::line(format!("cannot be written as JSON: {e}")))?;
+    if text.len() > MAX_EVENT_BYTES {
+        return Err(oversized(&text));
+    }
+    check_semantics(event)
+}
+
 /// Parses and validates one line (without its newline).
 pub fn parse_line(bytes: &[u8]) -> Result<Event, LineError> {
     let text = std::str::from_utf8(bytes).map_err(|e| {
@@ -297,6 +312,23 @@ mod tests {
             &format!(r#""ai_output":{{"summary":"{big}"}}"#),
         );
         assert_eq!(reject(&line).field.as_deref(), Some("ai_output.summary"));
+    }
+
+    #[test]
+    fn custody_s_own_events_are_held_to_the_ingest_rules() {
+        let mut e = parse_line(GOOD.as_bytes()).unwrap();
+        e.reason_code = Some("\u{1b}[31m".into());
+        assert_eq!(
+            check_own(&e).unwrap_err().field.as_deref(),
+            Some("reason_code")
+        );
+        e.reason_code = Some("containment".into());
+        assert_eq!(check_own(&e), Ok(()));
+        e.justification = Some("x".repeat(MAX_EVENT_BYTES));
+        assert_eq!(
+            check_own(&e).unwrap_err().field.as_deref(),
+            Some("justification")
+        );
     }
 
     #[test]

@@ -9,10 +9,8 @@ mod lines;
 pub use lines::{read_capped_line, LineRead, MAX_LINE_BYTES};
 
 use crate::event::{parse_line, Event, LineError};
-use crate::ledger::note::NoteSigner;
 use crate::store::{SealContext, Store, StoreError};
 use std::io::BufRead;
-use std::path::Path;
 
 /// Events sealed per transaction. Each commit rewrites every index page its batch
 /// touched (random `correlation_id`s touch most of that index) and may checkpoint, so
@@ -46,8 +44,7 @@ pub struct Summary {
 }
 
 pub struct IngestOptions<'a> {
-    pub signer: &'a NoteSigner,
-    pub anchor: Option<&'a Path>,
+    pub seal: &'a SealContext,
     pub batch: usize,
 }
 
@@ -167,13 +164,7 @@ async fn seal_chunk(
         progress.advanced(bytes);
         return Ok(());
     }
-    let ctx = SealContext {
-        signer: options.signer,
-        now: crate::event::Timestamp::now(),
-        force_checkpoint,
-        anchor: options.anchor,
-    };
-    let outcome = store.seal(events, &ctx).await?;
+    let outcome = store.seal(events, options.seal, force_checkpoint).await?;
     for d in &outcome.duplicates {
         summary.duplicates += 1;
         progress.duplicate(lines.get(d.index).copied().unwrap_or(0), &d.event_id);

@@ -5,49 +5,15 @@
 
 use super::events;
 use super::plan::Plan;
+use super::seal::seal;
 use super::Refused;
 use crate::event::{Event, OutcomeStatus, Timestamp};
 use crate::exec::run::{self, RunReport};
 use crate::incident::{record as incident_record, Incident, IncidentParams};
-use crate::ledger::note::NoteSigner;
 use crate::playbook::StepChange;
 use crate::store::{SealContext, Store};
-use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
-
-/// Where control and incident events are sealed.
-pub struct Ledger<'a> {
-    pub store: &'a Store,
-    pub signer: &'a NoteSigner,
-    pub anchor: Option<&'a Path>,
-}
-
-impl Ledger<'_> {
-    /// Seals `events` in one transaction, in order, and returns their `seq`s. A
-    /// checkpoint is signed after the batch when `checkpoint` is set.
-    pub async fn seal(&self, events: Vec<Event>, checkpoint: bool) -> Result<Vec<u64>, String> {
-        self.store.check_writable()?;
-        let n = events.len();
-        let ctx = SealContext {
-            signer: self.signer,
-            now: Timestamp::now(),
-            force_checkpoint: checkpoint,
-            anchor: self.anchor,
-        };
-        let out = self
-            .store
-            .seal(events, &ctx)
-            .await
-            .map_err(|e| e.to_string())?;
-        if out.sealed.len() != n {
-            return Err(format!(
-                "{} of {n} events were already in the ledger",
-                n - out.sealed.len()
-            ));
-        }
-        Ok(out.sealed.iter().map(|s| s.seq).collect())
-    }
-}
 
 /// A new event id (UUIDv7: time-ordered, unique).
 pub fn new_id() -> String {
@@ -91,12 +57,12 @@ impl Done {
 
 /// Seals incident events (open, step, close) in one transaction.
 pub async fn record(
-    ledger: &Ledger<'_>,
+    store: &Store,
+    ctx: &SealContext,
     events: Vec<Event>,
     checkpoint: bool,
 ) -> Result<Vec<u64>, Refused> {
-    ledger
-        .seal(events, checkpoint)
+    seal(store, ctx, events, checkpoint)
         .await
         .map_err(Refused::CannotSeal)
 }
@@ -112,11 +78,12 @@ pub struct StepRun<'a> {
 
 /// Runs a confirmed plan write-ahead. With `step`, the playbook step named in
 /// `plan.request.step` is started with the intent and finished (or failed) with the result.
+/// The intent carries `ctx.session`, the operator session it was decided in.
 pub async fn execute(
-    ledger: &Ledger<'_>,
+    store: &Store,
+    ctx: &SealContext,
     plan: &Plan,
     step: Option<StepRun<'_>>,
-    session: Option<&str>,
 ) -> Result<Done, Refused> {
     let fixed;
     let plan = match &plan.intent_id {
@@ -127,7 +94,7 @@ pub async fn execute(
         }
     };
     let id = plan.intent_id.clone().unwrap_or_else(new_id);
-    let intent = events::intent(plan, id, Timestamp::now(), session);
+    let intent = events::intent(plan, id, Timestamp::now(), ctx.session.as_deref());
     let second_person = step.is_some_and(|s| s.second_person);
     let step = plan.request.step.as_ref().zip(step.map(|s| s.incident));
     let mut first = Vec::new();
@@ -144,8 +111,7 @@ pub async fn execute(
         ));
     }
     first.push(intent.clone());
-    let seqs = ledger
-        .seal(first, false)
+    let seqs = seal(store, ctx, first, false)
         .await
         .map_err(Refused::CannotSeal)?;
     let intent_seq = seqs.last().copied().unwrap_or_default();
@@ -159,7 +125,7 @@ pub async fn execute(
         run::run_with_verify(&prepared, timeout, verify.as_ref(), &vars)
     })
     .await
-    .map_err(|e| Refused::ResultNotSealed(format!("the executor task failed: {e}")))?;
+    .map_err(|e| Refused::ExecutorLost(Arc::new(e)))?;
 
     let result = events::result(
         &intent,
@@ -200,8 +166,7 @@ pub async fn execute(
             ));
         }
     }
-    let seqs = ledger
-        .seal(after, false)
+    let seqs = seal(store, ctx, after, false)
         .await
         .map_err(Refused::ResultNotSealed)?;
     Ok(Done {
@@ -237,10 +202,10 @@ impl Batch {
 /// about every plan as it finishes. Refuses (nothing ran) when the first intent cannot be
 /// sealed.
 pub async fn execute_all(
-    ledger: &Ledger<'_>,
+    store: &Store,
+    ctx: &SealContext,
     plans: &[Plan],
     step: Option<StepRun<'_>>,
-    session: Option<&str>,
     mut each: impl FnMut(usize, &Done),
 ) -> Result<Batch, Refused> {
     let mut batch = Batch {
@@ -254,7 +219,7 @@ pub async fn execute_all(
             second_person: true,
             ..s
         });
-        match execute(ledger, plan, first, session).await {
+        match execute(store, ctx, plan, first).await {
             Ok(done) => {
                 each(i, &done);
                 let ok = done.succeeded();
@@ -274,20 +239,36 @@ pub async fn execute_all(
     if let (Some(s), Some((playbook, step_id))) =
         (step, plans.first().and_then(|p| p.request.step.as_ref()))
     {
-        settle(ledger, &batch, s, playbook, step_id, plans).await?;
+        let settled = Settle {
+            batch: &batch,
+            step: s,
+            playbook,
+            step_id,
+            plans,
+        };
+        settle(store, ctx, settled).await?;
     }
     Ok(batch)
 }
 
+/// A finished batch and the playbook step it carried out.
+struct Settle<'a> {
+    batch: &'a Batch,
+    step: StepRun<'a>,
+    playbook: &'a str,
+    step_id: &'a str,
+    plans: &'a [Plan],
+}
+
 /// The step's end after a batch. A failure of the first plan was recorded by `execute`.
-async fn settle(
-    ledger: &Ledger<'_>,
-    batch: &Batch,
-    step: StepRun<'_>,
-    playbook: &str,
-    step_id: &str,
-    plans: &[Plan],
-) -> Result<(), Refused> {
+async fn settle(store: &Store, ctx: &SealContext, s: Settle<'_>) -> Result<(), Refused> {
+    let Settle {
+        batch,
+        step,
+        playbook,
+        step_id,
+        plans,
+    } = s;
     let change = match (batch.failed(), &batch.stopped) {
         (Some(_), _) if batch.done.len() == 1 => return Ok(()),
         (Some(d), _) => StepChange::Fail {
@@ -316,8 +297,7 @@ async fn settle(
         params,
         &text,
     );
-    ledger
-        .seal(vec![e], false)
+    seal(store, ctx, vec![e], false)
         .await
         .map(|_| ())
         .map_err(Refused::ResultNotSealed)

@@ -104,14 +104,17 @@ impl Situation {
 
     /// `plan::split_rollback`, with actions already rolled back moved to those that
     /// cannot be: undoing an undo twice is never what anyone meant.
-    pub fn split_rollback(&self, actions: Vec<Event>) -> (Vec<Event>, Vec<(Event, String)>) {
+    pub fn split_rollback(
+        &self,
+        actions: Vec<Event>,
+    ) -> (Vec<Event>, Vec<(Event, super::plan::NotUndoable)>) {
         let (can, mut cannot) = super::plan::split_rollback(actions);
         let (again, can): (Vec<Event>, Vec<Event>) = can
             .into_iter()
             .partition(|e| self.rolled_back(&e.event_id).is_some());
         for e in again {
             let seq = self.rolled_back(&e.event_id).unwrap_or_default();
-            cannot.push((e, format!("already rolled back (seq {seq})")));
+            cannot.push((e, super::plan::NotUndoable::AlreadyRolledBack { seq }));
         }
         (can, cannot)
     }

@@ -3,24 +3,30 @@
 //! the intent, runs the executor and seals the result (`act`). The console and the
 //! command line both go through here, so they refuse the same things with the same words.
 //!
-//! `roles`, `plan` and `events` are pure; `act` and `load` do the IO.
+//! `roles`, `plan` and `events` are pure; `act`, `load` and `seal` do the IO. Everything
+//! custody seals of its own goes through `seal::seal`, with the one `store::SealContext`.
 
 pub mod act;
 pub mod events;
 pub mod load;
 pub mod plan;
 pub mod roles;
+pub mod seal;
 pub mod work;
 
-pub use act::{derived_id, execute, execute_all, new_id, record, Batch, Done, Ledger, StepRun};
+pub use act::{derived_id, execute, execute_all, new_id, record, Batch, Done, StepRun};
 pub use events::{unresolved_intents, CONTROL_KINDS};
-pub use plan::{check_confirmation, plan, split_rollback, undoable, Confirmation, Plan, Request};
+pub use plan::{
+    check_confirmation, plan, split_rollback, undoable, Confirmation, NotUndoable, Plan, Request,
+};
 pub use roles::{Forbidden, Permission, Role, Roles};
+pub use seal::{seal, SealError};
 
 /// Why an action or incident change was refused. Every refusal happens before anything
 /// runs or is sealed, except `ResultNotSealed`, which reports the one thing that can go
-/// wrong after: the executor ran but its result could not be recorded.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// wrong after: the executor ran but its result could not be recorded (`ResultNotSealed`,
+/// `ExecutorLost`).
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Refused {
     #[error(transparent)]
     Forbidden(#[from] Forbidden),
@@ -41,12 +47,20 @@ pub enum Refused {
     },
     #[error("nothing to roll back: {0}")]
     NothingToRollBack(String),
+    #[error("nothing to roll back: {event_id} cannot be undone: {why}")]
+    CannotUndo {
+        event_id: String,
+        #[source]
+        why: NotUndoable,
+    },
     #[error(transparent)]
     Step(#[from] crate::playbook::Refusal),
     #[error("{0}")]
     Incident(String),
     #[error("nothing ran: the intent could not be sealed: {0}")]
-    CannotSeal(String),
+    CannotSeal(#[source] SealError),
     #[error("the executor ran but its result could not be sealed ({0}); the ledger shows an intent without a result")]
-    ResultNotSealed(String),
+    ResultNotSealed(#[source] SealError),
+    #[error("the executor's task failed ({0}); the ledger shows an intent without a result")]
+    ExecutorLost(#[source] std::sync::Arc<tokio::task::JoinError>),
 }

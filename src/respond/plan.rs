@@ -125,8 +125,9 @@ pub fn plan(request: Request, executors: &Executors, roles: &Roles) -> Result<Pl
                 "a rollback needs the action to undo: select it, or give --event".into(),
             ));
         };
-        undoable(target).map_err(|why| {
-            Refused::NothingToRollBack(format!("{} cannot be undone: {why}", target.event_id))
+        undoable(target).map_err(|why| Refused::CannotUndo {
+            event_id: target.event_id.clone(),
+            why,
         })?;
     }
     let vars = vars_for(&request);
@@ -242,24 +243,41 @@ pub fn vars_for(r: &Request) -> Vars {
     }
 }
 
-/// Whether an action can be rolled back, and if not, why, in words for the dialog.
-pub fn undoable(e: &Event) -> Result<ReversibilityClass, String> {
+/// Why an action cannot be rolled back, in words for the dialog and the command line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotUndoable {
+    #[error("{kind} is not an action on a target system")]
+    NotAnAction { kind: String },
+    #[error("it records no action")]
+    NoAction,
+    #[error("irreversible (class none)")]
+    Irreversible,
+    #[error("it does not say it can be undone")]
+    NotSaid,
+    #[error("already rolled back (seq {seq})")]
+    AlreadyRolledBack { seq: u64 },
+}
+
+/// Whether an action can be rolled back, and if not, why.
+pub fn undoable(e: &Event) -> Result<ReversibilityClass, NotUndoable> {
     if !e.kind.starts_with("ai.") && e.kind != "human.intervention" {
-        return Err(format!("{} is not an action on a target system", e.kind));
+        return Err(NotUndoable::NotAnAction {
+            kind: e.kind.clone(),
+        });
     }
     if e.action.is_none() {
-        return Err("it records no action".into());
+        return Err(NotUndoable::NoAction);
     }
     match e.reversibility.as_ref().map(|r| r.class) {
-        Some(ReversibilityClass::None) => Err("irreversible (class none)".into()),
-        None => Err("it does not say it can be undone".into()),
+        Some(ReversibilityClass::None) => Err(NotUndoable::Irreversible),
+        None => Err(NotUndoable::NotSaid),
         Some(class) => Ok(class),
     }
 }
 
 /// The actions of a bulk rollback split up front: those that can be undone (newest
 /// first, the order they are rolled back in) and those that cannot, with why.
-pub fn split_rollback(actions: Vec<Event>) -> (Vec<Event>, Vec<(Event, String)>) {
+pub fn split_rollback(actions: Vec<Event>) -> (Vec<Event>, Vec<(Event, NotUndoable)>) {
     let mut can = Vec::new();
     let mut cannot = Vec::new();
     for e in actions {

@@ -20,6 +20,7 @@ use crate::ledger::verify::{RowView, StoredRow};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -60,13 +61,46 @@ pub(crate) fn query_err(what: &'static str) -> impl FnOnce(sqlx::Error) -> Store
     move |source| StoreError::Query { what, source }
 }
 
-/// What the caller needs to seal a batch.
-pub struct SealContext<'a> {
+/// What sealing needs besides the events, for a whole run (an ingest, a seed, one
+/// response command, a console session): the checkpoint signing key, the anchor file, and
+/// the operator session the sealed events belong to. It is the one such value in custody:
+/// ingest, the demo, the command line and the console all seal with it. What changes per
+/// batch (whether to force a checkpoint) is an argument of `Store::seal`; the time is read
+/// when the batch is sealed.
+#[derive(Clone)]
+pub struct SealContext {
+    pub signer: Arc<NoteSigner>,
+    /// File to append each new signed checkpoint to, outside the database.
+    pub anchor: Option<PathBuf>,
+    /// The console session (or `None`) whose id is stamped on the actor of custody's own
+    /// events that carry none. The store does not read it: `crate::respond::seal` does.
+    pub session: Option<String>,
+}
+
+impl SealContext {
+    /// A context for sealing outside any session (ingest, seed, the command line).
+    pub fn new(signer: NoteSigner, anchor: Option<PathBuf>) -> SealContext {
+        SealContext {
+            signer: Arc::new(signer),
+            anchor,
+            session: None,
+        }
+    }
+
+    /// The same context, for events of the operator session `session`.
+    pub fn in_session(self, session: impl Into<String>) -> SealContext {
+        SealContext {
+            session: Some(session.into()),
+            ..self
+        }
+    }
+}
+
+/// One call of `Store::seal`, as the engines see it.
+pub struct SealBatch<'a> {
     pub signer: &'a NoteSigner,
     pub now: Timestamp,
     pub force_checkpoint: bool,
-    /// File to append each new signed checkpoint to, outside the database.
-    pub anchor: Option<&'a Path>,
 }
 
 /// One sealed event: its index in the batch, `seq` and hash.
@@ -133,16 +167,24 @@ impl Store {
         }
     }
 
+    /// Seals `events` in one transaction at the current time, signing a checkpoint when
+    /// one is due or `force_checkpoint` is set, and appends it to the anchor file.
     pub async fn seal(
         &self,
         events: Vec<Event>,
-        ctx: &SealContext<'_>,
+        ctx: &SealContext,
+        force_checkpoint: bool,
     ) -> Result<SealOutcome, StoreError> {
-        let mut outcome = match self {
-            Store::Sqlite(s) => s.seal(events, ctx).await?,
-            Store::Postgres(s) => s.seal(events, ctx).await?,
+        let batch = SealBatch {
+            signer: &ctx.signer,
+            now: Timestamp::now(),
+            force_checkpoint,
         };
-        if let (Some(anchor), Some(note)) = (ctx.anchor, &outcome.checkpoint) {
+        let mut outcome = match self {
+            Store::Sqlite(s) => s.seal(events, &batch).await?,
+            Store::Postgres(s) => s.seal(events, &batch).await?,
+        };
+        if let (Some(anchor), Some(note)) = (ctx.anchor.as_deref(), &outcome.checkpoint) {
             outcome.anchor_error = append_anchor(anchor, note)
                 .err()
                 .map(|e| format!("{}: {e}", anchor.display()));

@@ -5,7 +5,7 @@
 use super::batch::{frontier_of, plan_batch, PlanInput, TipRows, TipState};
 use super::query::{select_rows, Bind, Placeholder};
 use super::{
-    query_err, stored_row, Filter, Page, SealContext, SealOutcome, Sealed, StoreError,
+    query_err, stored_row, Filter, Page, SealBatch, SealOutcome, Sealed, StoreError,
     StoredCheckpoint,
 };
 use crate::event::Event;
@@ -95,7 +95,7 @@ impl PgStore {
     pub async fn seal(
         &self,
         events: Vec<Event>,
-        ctx: &SealContext<'_>,
+        ctx: &SealBatch<'_>,
     ) -> Result<SealOutcome, StoreError> {
         let mut tx = self
             .pool

@@ -1,7 +1,7 @@
 //! The embedded engine: one SQLite file in WAL mode with `synchronous=FULL`, so a
 //! committed batch survives a crash. `BEGIN IMMEDIATE` makes the sealer the only writer.
 
-use super::{query_err, Filter, Page, SealContext, SealOutcome, StoreError, StoredCheckpoint};
+use super::{query_err, Filter, Page, SealBatch, SealOutcome, StoreError, StoredCheckpoint};
 use crate::event::Event;
 use crate::ledger::verify::StoredRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -122,7 +122,7 @@ impl SqliteStore {
     pub async fn seal(
         &self,
         events: Vec<Event>,
-        ctx: &SealContext<'_>,
+        ctx: &SealBatch<'_>,
     ) -> Result<SealOutcome, StoreError> {
         let sealer = Arc::clone(&self.sealer);
         let job = write::Job {

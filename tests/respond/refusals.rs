@@ -1,7 +1,7 @@
 //! Every refusal exits 2 with one `custody: refused: …` line naming why, before anything
 //! runs or is sealed: a viewer, a missing justification, no confirmation, a T3 target
 //! without its typed agent id, an unsatisfied prerequisite, the second-person rule, a
-//! store that cannot seal, a bad playbook.
+//! store that cannot seal, a bad playbook, a reason code that ingest would reject.
 
 use crate::fixture::{agent, id, pause_args, show, Desk, JUSTIFY};
 
@@ -266,4 +266,53 @@ fn a_bad_user_playbook_is_rejected_at_load_naming_file_line_and_field() {
         ],
         &[&at],
     );
+}
+
+/// `pause deploy-bot` with `reason` as its reason code, justified and confirmed.
+fn pause_with_reason(reason: &str) -> Vec<&str> {
+    vec![
+        "pause",
+        "deploy-bot",
+        "--reason",
+        reason,
+        "--justification",
+        JUSTIFY,
+        "--yes",
+    ]
+}
+
+#[test]
+fn a_reason_code_with_an_escape_sequence_is_refused_naming_the_field() {
+    let desk = Desk::new(200);
+    let err = refused(
+        &desk,
+        "raj",
+        &pause_with_reason("\u{1b}[31m"),
+        &["nothing ran", "field `reason_code`"],
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "the escape is not echoed raw: {err:?}"
+    );
+}
+
+#[test]
+fn a_reason_code_of_5000_characters_is_refused_naming_the_field() {
+    let desk = Desk::new(200);
+    let long = "x".repeat(5000);
+    refused(
+        &desk,
+        "raj",
+        &pause_with_reason(&long),
+        &["nothing ran", "field `reason_code`"],
+    );
+}
+
+#[test]
+fn a_reason_code_ingest_would_reject_is_refused_before_confirmation_is_asked() {
+    let desk = Desk::new(200);
+    let mut args = pause_with_reason("bad\tcode");
+    args.retain(|a| *a != "--yes");
+    let err = refused(&desk, "raj", &args, &["field `reason_code`"]);
+    assert!(!err.contains("--yes"), "{err}");
 }

@@ -5,7 +5,7 @@
 
 use super::super::app::{App, Overlay, View};
 use super::super::form::{Form, Purpose};
-use super::super::msg::Effect;
+use super::super::msg::{Effect, Status};
 use super::dialogs::{contain_fields, request_for};
 use super::{refuse, writable};
 use crate::event::{Event, Timestamp};
@@ -42,10 +42,10 @@ pub fn start(
         step.as_ref(),
     );
     let step = step.and_then(|(_, _, second)| Some((incident?.id.clone(), second)));
-    app.status = Some(format!(
+    app.status = Some(Status::info(format!(
         "finding {}'s actions since {since}…",
         request.agent
-    ));
+    )));
     vec![Effect::LoadRollback {
         request: Box::new(request),
         since,

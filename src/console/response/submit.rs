@@ -2,7 +2,7 @@
 
 use super::super::app::{App, Overlay, View};
 use super::super::form::{Form, FormKey, Purpose};
-use super::super::msg::Effect;
+use super::super::msg::{Effect, Status};
 use super::{seal, writable};
 use crate::event::{Event, Timestamp};
 use crate::incident::{Incident, StepWord};
@@ -15,7 +15,7 @@ use crossterm::event::KeyEvent;
 pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) -> Vec<Effect> {
     match form.key(&key) {
         FormKey::Cancel => {
-            app.status = Some("cancelled: nothing ran".into());
+            app.status = Some(Status::info("cancelled: nothing ran"));
             vec![]
         }
         FormKey::Stay => {
@@ -46,7 +46,9 @@ fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Ref
             let plan = confirmed(app, plan, &confirmation, now)?;
             let what = format!("{} {}", plan.request.action, plan.request.agent);
             app.response.running = Some(what.clone());
-            app.status = Some(format!("running {what}: intent sealed first…"));
+            app.status = Some(Status::info(format!(
+                "running {what}: intent sealed first…"
+            )));
             Ok(vec![Effect::Execute {
                 plan: Box::new(plan),
                 step: step.clone(),
@@ -62,7 +64,9 @@ fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Ref
             let agent = plans.first().map_or("", |p| p.request.agent.as_str());
             let what = format!("rollback of {} actions of {agent}", plans.len());
             app.response.running = Some(what.clone());
-            app.status = Some(format!("running {what}: each intent sealed first…"));
+            app.status = Some(Status::info(format!(
+                "running {what}: each intent sealed first…"
+            )));
             Ok(vec![Effect::ExecuteMany {
                 plans,
                 step: step.clone(),

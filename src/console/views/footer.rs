@@ -10,6 +10,7 @@
 
 use super::super::app::{App, Overlay, View};
 use super::super::keymap::{Action, Keymap};
+use super::super::msg::Level;
 use super::super::theme::Theme;
 use super::cells::{own, untrusted};
 use ratatui::layout::Rect;
@@ -24,7 +25,12 @@ const SEARCH_HINT: &str = "type to search · ↑↓ select · enter trace · esc
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans: Vec<Span<'static>> = vec![Span::raw(" ")];
     if let Some(status) = &app.status {
-        spans.push(untrusted(status, theme.accent));
+        let style = match status.level {
+            Level::Info => theme.accent,
+            Level::Warning => theme.warning,
+            Level::Error => theme.danger,
+        };
+        spans.push(untrusted(&status.to_string(), style));
         spans.push(own(" │ ", theme.border));
     }
     match &app.overlay {
@@ -177,6 +183,7 @@ pub fn key_label(keymap: &Keymap, action: Action) -> Option<String> {
 mod tests {
     use super::super::fixtures::{app_with_rows, render, screen_text, FULL_ACTION};
     use super::*;
+    use crate::console::msg::Status;
     use std::collections::BTreeMap;
 
     fn footer_text(app: &App) -> String {
@@ -203,14 +210,14 @@ mod tests {
     #[test]
     fn the_status_message_comes_first() {
         let mut app = app_with_rows(&[FULL_ACTION]);
-        app.status = Some("copied event 1 as JSON".into());
+        app.status = Some(Status::info("copied event 1 as JSON"));
         assert!(footer_text(&app).starts_with(" copied event 1 as JSON │ ? help"));
     }
 
     #[test]
     fn a_narrow_footer_drops_minor_keys_but_keeps_quit() {
         let mut app = app_with_rows(&[FULL_ACTION]);
-        app.status = Some("opened INC-1000 (sealed at seq 3002)".into());
+        app.status = Some(Status::info("opened INC-1000 (sealed at seq 3002)"));
         let text = screen_text(&render(&app, &Theme::default(), 80, 24));
         let footer = text.lines().last().unwrap_or("").trim_end().to_string();
         assert!(

@@ -257,7 +257,7 @@ mod tests {
     use crate::demo::{history, DemoSpec};
     use crate::event::{Tier, Timestamp};
     use crate::ledger::note::NoteSigner;
-    use crate::store::{stored_row, SealContext};
+    use crate::store::{stored_row, SealBatch};
 
     /// The rows as the plain one-row-at-a-time query returns them.
     async fn unpacked(pool: &SqlitePool, filter: &Filter, page: Page) -> Vec<StoredRow> {
@@ -293,11 +293,10 @@ mod tests {
             days: 2,
             until: "2026-11-20T12:00:00Z".parse().unwrap(),
         };
-        let ctx = SealContext {
+        let ctx = SealBatch {
             signer: &signer,
             now: Timestamp::now(),
             force_checkpoint: false,
-            anchor: None,
         };
         store.seal(history(&spec).collect(), &ctx).await.unwrap();
         // Gaps where a guessed pack would start, inside one, and a lone missing row,
