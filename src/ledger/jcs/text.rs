@@ -177,6 +177,7 @@ impl Iterator for Unescape<'_> {
     }
 }
 
+/// The value of a lowercase hex digit (the only case JCS writes).
 pub(super) fn hex_value(c: u8) -> Option<u8> {
     match c {
         b'0'..=b'9' => Some(c - b'0'),
@@ -184,8 +185,6 @@ pub(super) fn hex_value(c: u8) -> Option<u8> {
         _ => None,
     }
 }
-
-/// Byte classes inside a string: 0 = ordinary, 1 = needs a look (quote,
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
