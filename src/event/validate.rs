@@ -189,6 +189,9 @@ fn check_semantics(e: &Event) -> Result<(), LineError> {
             ));
         }
     }
+    if let Some((field, err)) = super::time::implausible(e) {
+        return Err(LineError::field(field, err.to_string()));
+    }
     let needs_justification = e.kind == "human.intervention" || e.kind.starts_with("control.");
     if needs_justification
         && e.justification

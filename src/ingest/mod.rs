@@ -5,10 +5,11 @@
 //! its transaction committed, so an acknowledged event survives a crash.
 
 mod lines;
+mod numbers;
 
 pub use lines::{read_capped_line, LineRead, MAX_LINE_BYTES};
 
-use crate::event::{parse_line, Event, LineError};
+use crate::event::{Event, LineError};
 use crate::store::{SealContext, Store, StoreError};
 use std::io::BufRead;
 
@@ -100,7 +101,7 @@ fn parse_all<R: BufRead>(
         let (bytes, result) = match read {
             LineRead::Eof => break,
             LineRead::Line(n) if buf.iter().all(u8::is_ascii_whitespace) => (n, None),
-            LineRead::Line(n) => (n, Some(parse_line(&buf))),
+            LineRead::Line(n) => (n, Some(numbers::parse_exact(&buf))),
             LineRead::TooLong(n) => (
                 n,
                 Some(Err(LineError {

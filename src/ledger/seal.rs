@@ -2,8 +2,6 @@
 //! `origin`, `prev_hash`) becomes a record whose RFC 8785 bytes are hashed into the
 //! chain. Pure: the store decides *when* to seal and persists the result.
 
-mod canonical;
-
 use super::jcs;
 use super::merkle::{leaf_hash, Hash};
 use crate::event::{Event, Timestamp};
@@ -73,27 +71,29 @@ pub fn record_bytes(
     origin: &str,
     prev: &Hash,
 ) -> Vec<u8> {
-    let mut seq_text = ryu_js::Buffer::new();
-    // Like every JCS number, `seq` is written as a double (exact below 2^53).
-    #[allow(clippy::cast_precision_loss)]
-    let seq_text = seq_text.format_finite(seq as f64).as_bytes();
     let mut texts = Vec::with_capacity(160);
+    // Like every JCS number, `seq` is written as a double (exact below 2^53).
+    let seq_at = {
+        let start = texts.len();
+        jcs::write_integer(i128::from(seq), &mut texts);
+        start..texts.len()
+    };
     let mut span = |text: &str| {
         let start = texts.len();
-        canonical::write_string(text, &mut texts);
+        jcs::write_string(text, &mut texts);
         start..texts.len()
     };
     let recorded = span(&recorded_at.to_rfc3339());
     let origin_at = span(origin);
     let prev_at = span(&hash_hex(prev));
     let extra: [(&'static str, &[u8]); 4] = [
-        ("seq", seq_text),
+        ("seq", &texts[seq_at]),
         ("recorded_at", &texts[recorded]),
         ("origin", &texts[origin_at]),
         ("prev_hash", &texts[prev_at]),
     ];
     let mut out = Vec::with_capacity(4096);
-    match canonical::write_record(event, &extra, &mut out) {
+    match jcs::write_record(event, &extra, &mut out) {
         Ok(()) => out,
         // Nothing in an `Event` is refused; should that change, the slower path
         // through `Value` still gives the right bytes.
@@ -154,9 +154,9 @@ fn splice_hash(canonical: &str, hash_hex: &str) -> Option<String> {
     let members = jcs::scan_canonical(canonical.as_bytes()).ok()?;
     let base = canonical.as_ptr() as usize;
     let mut hash_member = Vec::with_capacity(hash_hex.len() + 10);
-    canonical::write_string("hash", &mut hash_member);
+    jcs::write_string("hash", &mut hash_member);
     hash_member.push(b':');
-    canonical::write_string(hash_hex, &mut hash_member);
+    jcs::write_string(hash_hex, &mut hash_member);
     let hash_member = String::from_utf8(hash_member).ok()?;
     let mut line = String::with_capacity(canonical.len() + hash_member.len() + 1);
     line.push('{');

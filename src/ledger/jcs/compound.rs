@@ -1,8 +1,9 @@
-//! Arrays and objects being written. An array's elements go straight to the output;
-//! an object's members are buffered, then written sorted by name when it closes.
+//! Arrays and objects of the streaming writer (`stream.rs`). An array's elements go
+//! straight to the output; an object's members are buffered, then written sorted by
+//! name when it closes.
 
+use super::stream::{Error, Pool, Writer};
 use super::text::key_order;
-use super::{Error, Pool, Writer};
 use serde::ser::{self, Serialize};
 
 /// An array being written: elements go straight to the output, in order.

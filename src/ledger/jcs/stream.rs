@@ -3,22 +3,20 @@
 //! through `Value` (a map per object, a `String` per key and value, then a walk to
 //! write them) cost more than everything else in sealing together.
 //!
-//! The output must be byte for byte what `jcs::canonicalize(&serde_json::to_value(x))`
-//! gives, so every choice below mirrors serde_json's `Value` serializer: integers and
-//! floats both become doubles written the ECMAScript way, non-finite floats become
-//! `null`, a repeated member name keeps its last value, and members are sorted by
-//! UTF-16 code units. A value this writer refuses (a map key that is not text) is
-//! reported as an error so the caller can fall back to the `Value` path.
+//! The output must be byte for byte what [`super::canonicalize`] gives for
+//! `serde_json::to_value(x)`, so every choice below mirrors serde_json's `Value`
+//! serializer: integers and floats both become doubles written the ECMAScript way,
+//! non-finite floats become `null`, a repeated member name keeps its last value, and
+//! members are sorted by UTF-16 code units. A value this writer refuses (a map key that
+//! is not text) is reported as an error so the caller can fall back to the `Value` path.
+//! Arrays and objects being written are in `compound.rs`.
 
-mod compound;
-mod text;
-
-pub use text::write_string;
-
-use compound::{Array, Member, Object};
+use super::compound::{Array, Member, Object};
+use super::number::{write_double, write_integer};
+use super::text::write_string;
 use serde::ser::{self, Serialize};
 use std::cell::RefCell;
-use std::fmt;
+use thiserror::Error;
 
 thread_local! {
     /// Object buffers kept between records, so a sealing thread stops allocating for
@@ -45,69 +43,39 @@ pub fn write_record<T: Serialize + ?Sized>(
 }
 
 /// A value the writer cannot express the way serde_json's `Value` would.
-#[derive(Debug)]
-pub struct Error(String);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Error {}
+#[derive(Debug, Error)]
+#[error("{0}")]
+pub struct Error(pub(super) String);
 
 impl ser::Error for Error {
-    fn custom<T: fmt::Display>(msg: T) -> Self {
+    fn custom<T: std::fmt::Display>(msg: T) -> Self {
         Error(msg.to_string())
     }
 }
 
 /// Spare member buffers, reused by the objects of one record so that nesting does
 /// not allocate per object.
-type Pool = Vec<(Vec<u8>, Vec<Member>)>;
+pub(super) type Pool = Vec<(Vec<u8>, Vec<Member>)>;
 
 /// Writes one value into `out`. `extra` is non-empty only for the top-level value.
-struct Writer<'a, 'x> {
-    out: &'a mut Vec<u8>,
-    pool: &'a mut Pool,
-    extra: &'x [(&'static str, &'x [u8])],
+pub(super) struct Writer<'a, 'x> {
+    pub(super) out: &'a mut Vec<u8>,
+    pub(super) pool: &'a mut Pool,
+    pub(super) extra: &'x [(&'static str, &'x [u8])],
 }
 
 impl<'a, 'x> Writer<'a, 'x> {
     fn number(self, f: f64) -> Result<(), Error> {
         if f.is_finite() {
-            let mut buf = ryu_js::Buffer::new();
-            self.out.extend_from_slice(buf.format_finite(f).as_bytes());
+            write_double(f, self.out);
         } else {
             self.out.extend_from_slice(b"null");
         }
         Ok(())
     }
 
-    /// An integer that is an exact double prints as its digits in ECMAScript, so
-    /// it skips the float formatter; larger ones are written as the double they
-    /// round to.
     fn integer(self, v: i128) -> Result<(), Error> {
-        const EXACT: i128 = 1 << 53;
-        if !(-EXACT..=EXACT).contains(&v) {
-            #[allow(clippy::cast_precision_loss)]
-            return self.number(v as f64);
-        }
-        let mut digits = [0u8; 20];
-        let mut at = digits.len();
-        let mut rest = v.unsigned_abs();
-        loop {
-            at -= 1;
-            digits[at] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-            if rest == 0 {
-                break;
-            }
-        }
-        if v < 0 {
-            self.out.push(b'-');
-        }
-        self.out.extend_from_slice(&digits[at..]);
+        write_integer(v, self.out);
         Ok(())
     }
 
