@@ -134,8 +134,7 @@ fn a_timeout_kills_the_whole_process_group_including_a_sleeping_grandchild() {
     let (group, grandchild): (i32, i32) = (group.parse().unwrap(), grandchild.parse().unwrap());
     // SIGKILL is delivered asynchronously; allow the kernel a moment.
     let deadline = Instant::now() + Duration::from_secs(2);
-    while (is_running(grandchild) || !living_members(group).is_empty())
-        && Instant::now() < deadline
+    while (is_running(grandchild) || !living_members(group).is_empty()) && Instant::now() < deadline
     {
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -168,9 +167,7 @@ fn living_members(group: i32) -> Vec<String> {
     std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
-        .filter(|pid| {
-            proc_stat(pid).is_some_and(|(state, pgrp)| pgrp == group && state != 'Z')
-        })
+        .filter(|pid| proc_stat(pid).is_some_and(|(state, pgrp)| pgrp == group && state != 'Z'))
         .collect()
 }
 
