@@ -218,9 +218,9 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Ex
 /// Kills the child's process group with SIGKILL, then the child itself.
 ///
 /// The group is killed before the child is reaped: until then the child's pid (which is
-/// the group id) cannot be reused, so the signal cannot reach an unrelated group. The
-/// child may have exited between `try_wait` and here; both kills then fail harmlessly
-/// (ESRCH, or a group of only the zombie) and `wait` reaps it.
+/// the group id) cannot be reused, so the signal cannot reach an unrelated group. If the
+/// child exited between `try_wait` and here, the group kill still reaches whatever it
+/// left behind, the child kill is a no-op, and `wait` reaps it.
 fn kill_group(child: &mut Child) {
     #[cfg(unix)]
     {
