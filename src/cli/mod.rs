@@ -5,6 +5,7 @@
 mod act;
 mod act_report;
 mod act_step;
+mod completions;
 mod console;
 mod export;
 mod incident;
@@ -85,6 +86,10 @@ pub enum Command {
     /// Open, list, show and walk incidents: playbooks, checklist steps, contain, resolve, close.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(completions::CompletionsArgs),
+    /// Print the man page (roff) for custody.
+    Man,
 }
 
 /// Everything a command needs from the environment, resolved once.
@@ -188,6 +193,12 @@ fn quiet_broken_pipe() {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // These describe the command line itself: no config, no store.
+    match &cli.command {
+        Some(Command::Completions(args)) => return completions::completions(args),
+        Some(Command::Man) => return completions::man(),
+        _ => {}
+    }
     let env = Env::resolve(&cli)?;
     let read_only = cli.console.read_only;
     match cli.command {
@@ -212,5 +223,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Rollback(args)) => act::rollback(&env, args, read_only).await,
         Some(Command::Notify(args)) => act::agent(&env, Action::Notify, args, read_only).await,
         Some(Command::Incident(cmd)) => incident::run(&env, cmd, read_only).await,
+        Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS), // answered above
     }
 }

@@ -3,11 +3,12 @@
 //! never blocks on a full pipe, hashed in full and kept only as far as the excerpt needs.
 //!
 //! The child runs in its own process group (Unix), so a terminal's Ctrl-C does not reach
-//! it. On timeout only the child is killed: killing the whole group needs `kill(2)`,
-//! which is not reachable without unsafe code. A grandchild that keeps the output pipes
-//! open is therefore left running; the runner waits `OUTPUT_GRACE` for the pipes to
-//! close after the child ends, then reports the output read so far and leaves the
-//! reader threads to finish when the pipes close.
+//! it, and on timeout the whole group is killed: the child and everything it started
+//! (a shell's background jobs too), unless a descendant left the group on purpose
+//! (`setsid`). A command that ends on its own leaves its background processes running;
+//! if one keeps the output pipes open, the runner waits `OUTPUT_GRACE` for them to close,
+//! then reports the output read so far and leaves the reader threads to finish when the
+//! pipes close.
 
 use super::output::{self, Head};
 use super::{elapsed_ms, human_duration, RunReport, RunStatus};
@@ -205,14 +206,28 @@ fn wait_until(child: &mut Child, deadline: Instant) -> std::io::Result<Option<Ex
         }
         let now = Instant::now();
         if now >= deadline {
-            // The child may exit between try_wait and kill; wait() reaps it either way.
-            let _ = child.kill();
+            kill_group(child);
             child.wait()?;
             return Ok(None);
         }
         thread::sleep(pause.min(deadline - now));
         pause = (pause * 2).min(Duration::from_millis(20));
     }
+}
+
+/// Kills the child's process group with SIGKILL, then the child itself.
+///
+/// The group is killed before the child is reaped: until then the child's pid (which is
+/// the group id) cannot be reused, so the signal cannot reach an unrelated group. If the
+/// child exited between `try_wait` and here, the group kill still reaches whatever it
+/// left behind, the child kill is a no-op, and `wait` reaps it.
+fn kill_group(child: &mut Child) {
+    #[cfg(unix)]
+    {
+        use rustix::process::{kill_process_group, Pid, Signal};
+        let _ = kill_process_group(Pid::from_child(child), Signal::KILL);
+    }
+    let _ = child.kill();
 }
 
 /// Waits for both readers to finish until `deadline`; false if a pipe is still open.

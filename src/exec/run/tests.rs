@@ -120,6 +120,58 @@ fn a_command_past_its_timeout_is_killed() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
+fn a_timeout_kills_the_whole_process_group_including_a_sleeping_grandchild() {
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pids");
+    // `$$` is the shell, whose pid is the group id; `$!` the grandchild.
+    let script = format!("sleep 30 & echo $$ $! > '{}'; wait", pidfile.display());
+    let report = run(&argv(&["sh", "-c", &script]), Duration::from_secs(1));
+    assert!(report.detail.starts_with("timed out"), "{}", report.detail);
+
+    let pids = std::fs::read_to_string(&pidfile).unwrap();
+    let (group, grandchild) = pids.trim().split_once(' ').unwrap();
+    let (group, grandchild): (i32, i32) = (group.parse().unwrap(), grandchild.parse().unwrap());
+    // SIGKILL is delivered asynchronously; allow the kernel a moment.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while (is_running(grandchild) || !living_members(group).is_empty()) && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(
+        (is_running(grandchild), living_members(group)),
+        (false, vec![]),
+        "grandchild {grandchild} or members of group {group} still alive"
+    );
+}
+
+/// `(state, pgrp)` from `/proc/PID/stat`; `None` once the process is gone.
+#[cfg(target_os = "linux")]
+fn proc_stat(pid: &str) -> Option<(char, i32)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may contain spaces: read after the last ')'.
+    let mut fields = stat.get(stat.rfind(')')? + 1..)?.split_whitespace();
+    let state = fields.next()?.chars().next()?;
+    let pgrp = fields.nth(1)?.parse().ok()?;
+    Some((state, pgrp))
+}
+
+/// Alive means present and not a zombie (an unreaped zombie runs nothing).
+#[cfg(target_os = "linux")]
+fn is_running(pid: i32) -> bool {
+    proc_stat(&pid.to_string()).is_some_and(|(state, _)| state != 'Z')
+}
+
+#[cfg(target_os = "linux")]
+fn living_members(group: i32) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|pid| proc_stat(pid).is_some_and(|(state, pgrp)| pgrp == group && state != 'Z'))
+        .collect()
+}
+
+#[test]
 fn large_output_is_hashed_in_full_and_excerpted_within_the_bound() {
     let report = sh("yes abcdefghij | head -c 5000000");
     let expected: Vec<u8> = b"abcdefghij\n"
