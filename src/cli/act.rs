@@ -311,7 +311,7 @@ pub(super) fn ready_to_seal(store: &Store, ask: &Ask) -> Result<(), Stop> {
     }
     store
         .check_writable()
-        .map_err(|e| respond::Refused::CannotSeal(e).into())
+        .map_err(|e| respond::Refused::CannotSeal(e.to_string()).into())
 }
 
 pub(super) fn confirmation(ask: &Ask, typed_agent: String) -> Confirmation {

@@ -26,7 +26,7 @@ impl Ledger<'_> {
     /// Seals `events` in one transaction, in order, and returns their `seq`s. A
     /// checkpoint is signed after the batch when `checkpoint` is set.
     pub async fn seal(&self, events: Vec<Event>, checkpoint: bool) -> Result<Vec<u64>, String> {
-        self.store.check_writable()?;
+        self.store.check_writable().map_err(|e| e.to_string())?;
         let n = events.len();
         let ctx = SealContext {
             signer: self.signer,

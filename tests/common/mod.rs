@@ -35,6 +35,11 @@ impl Sandbox {
 
     /// `custody` with this sandbox's directories and store.
     pub fn cmd(&self) -> Command {
+        self.cmd_on(&self.store)
+    }
+
+    /// `custody` with this sandbox's directories, on another store URL.
+    pub fn cmd_on(&self, store: &str) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_custody"));
         c.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
@@ -42,7 +47,7 @@ impl Sandbox {
             .env_remove("CUSTODY_STORE")
             .env("NO_COLOR", "1")
             .arg("--store")
-            .arg(&self.store);
+            .arg(store);
         c
     }
 
