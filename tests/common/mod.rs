@@ -29,6 +29,12 @@ impl Sandbox {
         Sandbox { dir, store }
     }
 
+    /// A sandbox on a store URL of the test's choosing.
+    pub fn on(store: String) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        Sandbox { dir, store }
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
