@@ -399,3 +399,24 @@ fn a_server_stopped_mid_ingest_is_an_error_saying_what_was_committed() {
         "{err}"
     );
 }
+
+#[test]
+fn on_postgres_one_batch_signs_a_checkpoint_at_every_thousand() {
+    let sb = Sandbox::postgres("cadence");
+    let file = sb.path("events.jsonl");
+    sb.ok(&[
+        "seed",
+        "--events",
+        "2500",
+        "--seed",
+        "3",
+        "--until",
+        "2026-11-20T12:00:00Z",
+        "--jsonl",
+        file.to_str().unwrap(),
+    ]);
+    sb.ok(&["ingest", "--batch", "5000", file.to_str().unwrap()]);
+    let (code, report) = sb.verify(&[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["checkpoints_checked"], 3, "{report}");
+}

@@ -59,8 +59,8 @@ pub enum StoreError {
     },
     #[error(transparent)]
     Location(#[from] LocationError),
-    #[error("the store {url} does not exist (a wrong --store?); custody creates a store only when it ingests or seeds into it")]
-    Missing { url: String },
+    #[error("the store file {} does not exist (removed, or a wrong --store?)", path.display())]
+    Missing { path: PathBuf },
     #[error("the store {} {why}", path.display())]
     NotAStore { path: PathBuf, why: &'static str },
     #[error("cannot read the store {}: {source}", path.display())]
@@ -112,8 +112,8 @@ pub struct Sealed {
 pub struct SealOutcome {
     pub sealed: Vec<Sealed>,
     pub duplicates: Vec<Duplicate>,
-    /// The signed note of a checkpoint made in this batch.
-    pub checkpoint: Option<String>,
+    /// The signed notes of the checkpoints made in this batch, oldest first.
+    pub checkpoints: Vec<String>,
     /// The batch is committed, but appending its checkpoint to the anchor file failed.
     pub anchor_error: Option<String>,
 }
@@ -201,9 +201,11 @@ impl Store {
             Store::Sqlite(s) => s.seal(events, ctx).await?,
             Store::Postgres(s) => s.seal(events, ctx).await?,
         };
-        if let (Some(anchor), Some(note)) = (ctx.anchor, &outcome.checkpoint) {
-            outcome.anchor_error = append_anchor(anchor, note)
-                .err()
+        if let Some(anchor) = ctx.anchor {
+            outcome.anchor_error = outcome
+                .checkpoints
+                .iter()
+                .find_map(|note| append_anchor(anchor, note).err())
                 .map(|e| format!("{}: {e}", anchor.display()));
         }
         Ok(outcome)

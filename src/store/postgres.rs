@@ -264,7 +264,7 @@ impl PgStore {
         .execute(&mut *tx)
         .await
         .map_err(query_err("saving the Merkle frontier"))?;
-        if let Some((size, note)) = &plan.checkpoint {
+        for (size, note) in &plan.checkpoints {
             sqlx::query("INSERT INTO checkpoints (tree_size, note, signed_at) VALUES ($1, $2, $3)")
                 .bind(*size as i64)
                 .bind(note)
@@ -295,7 +295,7 @@ impl PgStore {
                 })
                 .collect(),
             duplicates: plan.duplicates,
-            checkpoint: plan.checkpoint.map(|(_, note)| note),
+            checkpoints: plan.checkpoints.into_iter().map(|(_, note)| note).collect(),
             anchor_error: None,
         })
     }

@@ -48,7 +48,11 @@ impl SqliteStore {
         match (open::inspect(path)?, create) {
             (Found::Database, _) | (Found::Empty, true) => {}
             (Found::Empty, false) => return Err(open::emptied(path)),
-            (Found::Nothing, false) => return Err(StoreError::Missing { url }),
+            (Found::Nothing, false) => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                })
+            }
             (Found::Nothing, true) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
                     std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
@@ -98,7 +102,11 @@ impl SqliteStore {
     pub async fn open_read_only(path: &Path) -> Result<Self, StoreError> {
         let url = format!("sqlite:{}", path.display());
         match open::inspect(path)? {
-            Found::Nothing => return Err(StoreError::Missing { url }),
+            Found::Nothing => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                })
+            }
             Found::Empty => return Err(open::emptied(path)),
             Found::Database => {}
         }
