@@ -225,6 +225,7 @@ pub async fn record_origin(
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 
