@@ -192,3 +192,231 @@ fn an_incident_and_a_pause_on_postgres_are_sealed_write_ahead_and_verify() {
     );
     assert_eq!(sb.verify(&[]).0, 0);
 }
+
+/// The grants the README gives each role ("PostgreSQL roles"), for `role` on `db`.
+fn grants(role: &str, db: &str, writes: bool) -> Vec<String> {
+    let mut sql = vec![
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT CONNECT ON DATABASE {db} TO {role}"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!(
+            "GRANT SELECT ON events, checkpoints, ledger_meta, tree_state, search_text, \
+             _sqlx_migrations TO {role}"
+        ),
+    ];
+    if writes {
+        sql.push(format!(
+            "GRANT INSERT ON events, search_text, checkpoints TO {role}"
+        ));
+        sql.push(format!("GRANT INSERT, UPDATE ON tree_state TO {role}"));
+    }
+    sql
+}
+
+fn database_name(url: &str) -> &str {
+    url.rsplit('/').next().unwrap()
+}
+
+/// A sandbox sharing `owner`'s directories (so the same signing key) on another URL.
+fn as_role(owner: &Sandbox, role: &str) -> std::process::Command {
+    owner.cmd_on(&common::pg::as_role(&owner.store, role))
+}
+
+#[test]
+fn a_reader_role_with_only_select_can_verify_export_tail_and_checkpoint() {
+    let sb = Sandbox::postgres("reader");
+    sb.seed(120);
+    let role = format!("reader_{}", std::process::id());
+    common::pg::admin(&sb.store, &grants(&role, database_name(&sb.store), false));
+    for args in [
+        &["verify"][..],
+        &["export"][..],
+        &["tail", "--no-follow"][..],
+        &["checkpoint"][..],
+        &["incident", "list"][..],
+    ] {
+        let out = as_role(&sb, &role).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?} as a reader: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let export = as_role(&sb, &role).arg("export").output().unwrap();
+    assert_eq!(export.stdout.iter().filter(|b| **b == b'\n').count(), 120);
+    // And it is only a reader: sealing is refused by the database.
+    common::write(&sb.path("one.jsonl"), &event_line("r-1", "T1", "x"));
+    let ingest = as_role(&sb, &role)
+        .args(["ingest", sb.path("one.jsonl").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(ingest.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&ingest.stderr).contains("permission denied"));
+}
+
+#[tokio::test]
+async fn an_ingester_role_can_ingest_but_not_update_or_delete() {
+    let sb = Sandbox::postgres("ingester");
+    sb.seed(30);
+    let role = format!("ingester_{}", std::process::id());
+    common::pg::admin(&sb.store, &grants(&role, database_name(&sb.store), true));
+    let lines: Vec<String> = (0..5)
+        .map(|i| event_line(&format!("ing-{i}"), "T1", "scale"))
+        .collect();
+    common::write(&sb.path("in.jsonl"), &lines.join("\n"));
+    let out = as_role(&sb, &role)
+        .args(["ingest", sb.path("in.jsonl").to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut conn = PgConnection::connect(&common::pg::as_role(&sb.store, &role))
+        .await
+        .unwrap();
+    for sql in ["UPDATE events SET tier = 'T0'", "DELETE FROM events"] {
+        let err = sqlx::query(sql).execute(&mut conn).await.unwrap_err();
+        assert!(
+            err.to_string().contains("permission denied"),
+            "{sql}: {err}"
+        );
+    }
+    assert_eq!(sb.verify(&[]).0, 0);
+}
+
+#[test]
+fn an_operator_role_seals_a_pause_through_the_cli() {
+    let sb = Sandbox::postgres("operator");
+    common::write(
+        &sb.path("e.jsonl"),
+        &format!("{}\n", event_line("op-t2", "T2", "scaled prod")),
+    );
+    sb.ok(&["ingest", sb.path("e.jsonl").to_str().unwrap()]);
+    let role = format!("operator_{}", std::process::id());
+    common::pg::admin(&sb.store, &grants(&role, database_name(&sb.store), true));
+    let out = as_role(&sb, &role)
+        .args([
+            "pause",
+            "autoscaler",
+            "--reason",
+            "containment",
+            "--justification",
+            "stop scaling",
+            "--yes",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let kinds: Vec<String> = sb
+        .ok(&["export"])
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["kind"].to_string())
+        .collect();
+    assert!(
+        kinds.iter().filter(|k| k.contains("control.pause")).count() == 2,
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn reading_commands_on_a_database_without_a_ledger_create_nothing() {
+    let sb = Sandbox::postgres("empty");
+    sb.ok(&["key"]);
+    for args in [&["verify"][..], &["export"][..], &["checkpoint"][..]] {
+        let out = sb.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("holds no custody ledger"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // Still no schema: a writer creates it, from seq 1.
+    sb.seed(5);
+    assert_eq!(sb.verify(&[]).1["records"], 5);
+}
+
+#[test]
+fn a_refused_connection_is_reported_at_once() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let sb = Sandbox::on(format!("postgres://postgres@127.0.0.1:{port}/nothing"));
+    sb.ok(&["key"]);
+    let started = Instant::now();
+    let out = sb.run(&["export"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr).to_lowercase();
+    assert!(err.contains("connection refused"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_server_stopped_mid_ingest_is_an_error_saying_what_was_committed() {
+    let server = common::pg::PrivateServer::start("-stop");
+    let sb = Sandbox::on(server.database("stopped"));
+    let mut child = sb
+        .cmd()
+        .args(["ingest", "--batch", "5", "--verbose", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let mut committed = BufReader::new(child.stdout.take().unwrap()).lines();
+    use std::io::Write;
+    for i in 0..10 {
+        writeln!(stdin, "{}", event_line(&format!("s-{i}"), "T1", "x")).unwrap();
+    }
+    stdin.flush().unwrap();
+    for _ in 0..2 {
+        let line = committed.next().unwrap().unwrap();
+        assert!(line.starts_with("committed through line"), "{line}");
+    }
+    server.stop();
+    for i in 10..15 {
+        let _ = writeln!(stdin, "{}", event_line(&format!("s-{i}"), "T1", "x"));
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("lost the connection") && err.contains("committed 10 record(s)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn on_postgres_one_batch_signs_a_checkpoint_at_every_thousand() {
+    let sb = Sandbox::postgres("cadence");
+    let file = sb.path("events.jsonl");
+    sb.ok(&[
+        "seed",
+        "--events",
+        "2500",
+        "--seed",
+        "3",
+        "--until",
+        "2026-11-20T12:00:00Z",
+        "--jsonl",
+        file.to_str().unwrap(),
+    ]);
+    sb.ok(&["ingest", "--batch", "5000", file.to_str().unwrap()]);
+    let (code, report) = sb.verify(&[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["checkpoints_checked"], 3, "{report}");
+}

@@ -114,10 +114,23 @@ impl Env {
         })
     }
 
+    /// Opens the store for a command that seals and may start a new ledger (ingest,
+    /// seed, the console).
     pub async fn open_store(&self) -> anyhow::Result<Store> {
         Store::open(&self.store_url, self.config.origin.as_deref())
             .await
             .with_context(|| format!("opening the store ({})", self.store_url))
+    }
+
+    /// Opens an existing store for a command that only reads: never created, migrated
+    /// or written (see `Store::open_read_only`).
+    pub async fn open_store_read_only(&self) -> Result<Store, crate::store::StoreError> {
+        Store::open_read_only(&self.store_url).await
+    }
+
+    /// Opens an existing store for a command that seals but must not start a new ledger.
+    pub async fn open_existing_store(&self) -> Result<Store, crate::store::StoreError> {
+        Store::open_existing(&self.store_url, self.config.origin.as_deref()).await
     }
 
     /// The checkpoint signing key, created (mode 0600) on first use.
@@ -165,15 +178,16 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// `custody export | head` closes the pipe early; Rust ignores SIGPIPE, so the next
-/// `println!` panics. A reader that went away is not an error here: exit as a process
-/// killed by SIGPIPE would (141), without a panic message. Anything sealed is already
+/// Standard output's reader went away (`custody export | head`). This, and only this,
+/// exits quietly with 141 as a process killed by SIGPIPE would: a broken pipe anywhere
+/// else (the socket to PostgreSQL) is a failure to report. Anything sealed is already
 /// committed: writes to the store never go through stdout.
+#[derive(Debug, thiserror::Error)]
+#[error("standard output was closed by its reader")]
+pub struct StdoutClosed;
+
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain().any(|c| {
-        c.downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
+    e.downcast_ref::<StdoutClosed>().is_some()
 }
 
 fn quiet_broken_pipe() {
@@ -185,7 +199,8 @@ fn quiet_broken_pipe() {
             .map(String::as_str)
             .or_else(|| info.payload().downcast_ref::<&str>().copied())
             .unwrap_or("");
-        if message.contains("Broken pipe") {
+        // Rust ignores SIGPIPE, so `println!` to a closed pipe panics with this message.
+        if message.contains("failed printing to stdout") && message.contains("Broken pipe") {
             std::process::exit(141);
         }
         previous(info);

@@ -11,7 +11,6 @@ use crate::store::{SealContext, Store, StoreError};
 use chrono::TimeDelta;
 use std::borrow::Cow;
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 /// Why a response command stopped before it finished.
@@ -91,47 +90,22 @@ pub fn playbooks(env: &Env) -> Result<PlaybookSet, Stop> {
     ))
 }
 
-/// The SQLite file behind a store URL, as `Store::open` reads it; `None` for PostgreSQL.
-fn sqlite_path(url: &str) -> Option<PathBuf> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        return None;
-    }
-    let path = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
-    Some(PathBuf::from(path))
-}
-
-/// A missing SQLite file, said plainly; `Store::open` would create a fresh one.
-fn missing_store(env: &Env) -> Option<String> {
-    let path = sqlite_path(&env.store_url)?;
-    (!path.exists()).then(|| {
-        format!(
-            "the store file {} does not exist (removed, or a wrong --store?)",
-            path.display()
-        )
-    })
-}
-
 /// Opens the store for a command that writes to the ledger. A missing SQLite file is a
 /// refusal, not a fresh empty ledger: sealing into a new file would hide the record from
 /// everyone reading the real one.
 pub async fn open_existing(env: &Env) -> Result<Store, Stop> {
-    if let Some(why) = missing_store(env) {
-        return refuse(format!(
-            "nothing ran: {why}; custody will not start a new, empty ledger for a response"
-        ));
+    match env.open_existing_store().await {
+        Ok(store) => Ok(store),
+        Err(e @ (StoreError::Missing { .. } | StoreError::NotAStore { .. })) => refuse(format!(
+            "nothing ran: {e}; custody will not start a new, empty ledger for a response"
+        )),
+        Err(e) => Err(e.into()),
     }
-    Ok(env.open_store().await?)
 }
 
-/// Opens the store for reading (list, show); a missing file is an error, not created.
+/// Opens the store for reading (list, show): never created, migrated or written.
 pub async fn open_for_reading(env: &Env) -> Result<Store, Stop> {
-    if let Some(why) = missing_store(env) {
-        return Err(Stop::Error(why));
-    }
-    Ok(env.open_store().await?)
+    Ok(env.open_store_read_only().await?)
 }
 
 /// Everything sealing needs besides the store: the signing key and the anchor file. A
@@ -242,14 +216,5 @@ mod tests {
     fn short_text_is_escaped_and_cut() {
         assert_eq!(short("a\u{1b}[2Jb", 40), "a\\u{1b}[2Jb");
         assert_eq!(short("abcdef", 4), "abc…");
-    }
-
-    #[test]
-    fn postgres_urls_have_no_file() {
-        assert_eq!(sqlite_path("postgres://u@h/db"), None);
-        assert_eq!(
-            sqlite_path("sqlite:/x/l.db"),
-            Some(PathBuf::from("/x/l.db"))
-        );
     }
 }

@@ -64,7 +64,7 @@ impl TailArgs {
 }
 
 pub async fn run(env: &Env, args: TailArgs) -> anyhow::Result<ExitCode> {
-    let store = env.open_store().await?;
+    let store = env.open_store_read_only().await?;
     let result = tokio::select! {
         r = follow(&store, &args) => r,
         _ = tokio::signal::ctrl_c() => Ok(()),
@@ -121,8 +121,10 @@ fn print_rows(rows: &[StoredRow]) -> anyhow::Result<()> {
             std::process::exit(0);
         }
     }
-    out.flush()?;
-    Ok(())
+    out.flush().map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => anyhow::Error::new(super::StdoutClosed),
+        _ => e.into(),
+    })
 }
 
 /// One event as a line of text (not yet escaped).

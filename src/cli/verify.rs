@@ -39,7 +39,7 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         ),
         None => None,
     };
-    let store = env.open_store().await?;
+    let store = env.open_store_read_only().await?;
     let total = store.head_seq().await?;
     let bar = output::bar(Some(total), "records");
     let input = VerifyInput {

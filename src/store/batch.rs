@@ -10,7 +10,8 @@ use crate::ledger::note::NoteSigner;
 use crate::ledger::seal::{seal, ChainHead, SealedRecord};
 use std::collections::HashSet;
 
-/// Sign at least every this many records…
+/// Sign a checkpoint at every tree size that is a multiple of this, even inside one
+/// batch (ingest seals 5,000 at a time)…
 pub const CHECKPOINT_EVERY: u64 = 1000;
 /// …or this often while records arrive.
 pub const CHECKPOINT_MAX_AGE_MS: i64 = 60_000;
@@ -37,8 +38,8 @@ pub struct BatchPlan {
     pub sealed: Vec<(usize, SealedRecord)>,
     pub duplicates: Vec<Duplicate>,
     pub frontier: Frontier,
-    /// `(tree_size, signed note)` when a checkpoint is due.
-    pub checkpoint: Option<(u64, String)>,
+    /// `(tree_size, signed note)` of the checkpoints due, oldest first.
+    pub checkpoints: Vec<(u64, String)>,
 }
 
 pub struct PlanInput<'a> {
@@ -58,12 +59,12 @@ pub fn plan_batch(
     let (fresh, duplicates) = split_duplicates(events, existing);
     let mut planner = Planner::new(tip, input.origin, input.now);
     let sealed = planner.seal(fresh);
-    let (frontier, checkpoint) = planner.finish(input.signer, input.force_checkpoint)?;
+    let (frontier, checkpoints) = planner.finish(input.signer, input.force_checkpoint)?;
     Ok(BatchPlan {
         sealed,
         duplicates,
         frontier,
-        checkpoint,
+        checkpoints,
     })
 }
 
@@ -99,6 +100,8 @@ pub struct Planner {
     head: ChainHead,
     frontier: Frontier,
     last_checkpoint: Option<(u64, i64)>,
+    /// `(size, root)` at each multiple of `CHECKPOINT_EVERY` reached in this batch.
+    boundaries: Vec<(u64, Hash)>,
 }
 
 impl Planner {
@@ -109,6 +112,7 @@ impl Planner {
             head: tip.head,
             frontier: tip.frontier,
             last_checkpoint: tip.last_checkpoint,
+            boundaries: Vec::new(),
         }
     }
 
@@ -119,37 +123,53 @@ impl Planner {
             .map(|(index, event)| {
                 let record = seal(event, &mut self.head, &self.origin, self.now);
                 self.frontier.push(record.hash);
+                let size = self.frontier.size();
+                if size % CHECKPOINT_EVERY == 0 {
+                    self.boundaries.push((size, self.frontier.root()));
+                }
                 (index, record)
             })
             .collect()
     }
 
-    /// The new frontier, and the signed checkpoint when one is due.
+    /// The new frontier, and the signed checkpoints due: one at each multiple of
+    /// `CHECKPOINT_EVERY` the batch reached, and one at its end when forced, when
+    /// `CHECKPOINT_EVERY` records are unsigned, or when the last is `CHECKPOINT_MAX_AGE_MS`
+    /// old. Signing costs microseconds; the roots at the boundaries were taken as the
+    /// records were sealed.
     #[allow(clippy::type_complexity)]
     pub fn finish(
         self,
         signer: &NoteSigner,
         force_checkpoint: bool,
-    ) -> Result<(Frontier, Option<(u64, String)>), crate::ledger::note::NoteError> {
+    ) -> Result<(Frontier, Vec<(u64, String)>), crate::ledger::note::NoteError> {
         let size = self.frontier.size();
-        let (last_size, last_ms) = self.last_checkpoint.unwrap_or((0, i64::MIN / 2));
+        let (last_size, last_ms) = match self.boundaries.last() {
+            Some((at, _)) => (*at, self.now.millis()),
+            None => self.last_checkpoint.unwrap_or((0, i64::MIN / 2)),
+        };
         let grown = size > last_size;
         let due = grown
             && (force_checkpoint
                 || size - last_size >= CHECKPOINT_EVERY
                 || self.now.millis() - last_ms >= CHECKPOINT_MAX_AGE_MS);
-        let checkpoint = if due {
-            let body = Checkpoint {
-                origin: self.origin,
-                size,
-                root: self.frontier.root(),
-            }
-            .body();
-            Some((size, signer.sign(&body)?))
-        } else {
-            None
-        };
-        Ok((self.frontier, checkpoint))
+        let mut roots = self.boundaries;
+        if due {
+            roots.push((size, self.frontier.root()));
+        }
+        let checkpoints = roots
+            .into_iter()
+            .map(|(size, root)| {
+                let body = Checkpoint {
+                    origin: self.origin.clone(),
+                    size,
+                    root,
+                }
+                .body();
+                signer.sign(&body).map(|note| (size, note))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((self.frontier, checkpoints))
     }
 }
 
@@ -213,4 +233,81 @@ pub fn frontier_of<S: AsRef<str>>(hashes: &[S]) -> Result<Frontier, StoreError> 
         f.push(decode_hash(h.as_ref())?);
     }
     Ok(f)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::event::parse_line;
+
+    fn events(n: usize) -> Vec<(usize, Event)> {
+        (0..n)
+            .map(|i| {
+                let line = format!(
+                    r#"{{"event_id":"e-{i}","time":"2026-11-23T01:00:00Z","kind":"ai.action"}}"#
+                );
+                (i, parse_line(line.as_bytes()).unwrap())
+            })
+            .collect()
+    }
+
+    fn planner(size: u64, last_checkpoint: Option<(u64, i64)>, now: Timestamp) -> Planner {
+        let mut planner = Planner::new(
+            TipState {
+                head: ChainHead::genesis(),
+                frontier: Frontier::new(),
+                last_checkpoint,
+            },
+            "test/log",
+            now,
+        );
+        planner.seal(events(size as usize));
+        planner.boundaries.clear();
+        planner.last_checkpoint = last_checkpoint;
+        planner
+    }
+
+    fn sizes(checkpoints: &[(u64, String)]) -> Vec<u64> {
+        checkpoints.iter().map(|(size, _)| *size).collect()
+    }
+
+    #[test]
+    fn a_batch_signs_a_checkpoint_at_every_thousand_it_crosses() {
+        let signer = NoteSigner::from_seed("test", [3; 32]).unwrap();
+        let now = Timestamp::now();
+        let mut p = planner(0, None, now);
+        p.seal(events(2_500));
+        let (_, checkpoints) = p.finish(&signer, false).unwrap();
+        assert_eq!(sizes(&checkpoints), [1000, 2000]);
+    }
+
+    #[test]
+    fn the_end_of_an_ingest_is_signed_after_the_boundaries() {
+        let signer = NoteSigner::from_seed("test", [3; 32]).unwrap();
+        let now = Timestamp::now();
+        let mut p = planner(900, Some((900, now.millis())), now);
+        p.seal(events(1_200).into_iter().skip(900).collect());
+        let (_, checkpoints) = p.finish(&signer, true).unwrap();
+        assert_eq!(sizes(&checkpoints), [1000, 1200]);
+    }
+
+    #[test]
+    fn a_boundary_checkpoint_signs_the_root_at_its_own_size() {
+        let signer = NoteSigner::from_seed("test", [3; 32]).unwrap();
+        let now = Timestamp::now();
+        let mut whole = planner(0, None, now);
+        whole.seal(events(1_000));
+        let root_at_1000 = whole.frontier.root();
+        let mut p = planner(0, None, now);
+        p.seal(events(1_700));
+        let (_, checkpoints) = p.finish(&signer, false).unwrap();
+        let body = Checkpoint {
+            origin: "test/log".into(),
+            size: 1000,
+            root: root_at_1000,
+        }
+        .body();
+        assert!(checkpoints[0].1.starts_with(&body), "{}", checkpoints[0].1);
+    }
 }

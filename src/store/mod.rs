@@ -4,14 +4,17 @@
 //! store knows nothing of widgets or terminals; it persists what the ledger sealed.
 
 mod batch;
+mod location;
 mod postgres;
 pub mod query;
 mod read;
 mod sqlite;
 
 pub use batch::{Duplicate, CHECKPOINT_EVERY, CHECKPOINT_MAX_AGE_MS};
+pub use location::{Location, LocationError};
 pub use query::{Filter, Order, Page};
 pub use read::AgentTotals;
+pub use sqlite::NotWritable;
 
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::IndexedColumns;
@@ -54,6 +57,34 @@ pub enum StoreError {
     Dir {
         path: PathBuf,
         source: std::io::Error,
+    },
+    #[error(transparent)]
+    Location(#[from] LocationError),
+    #[error("the store file {} does not exist (removed, or a wrong --store?)", path.display())]
+    Missing { path: PathBuf },
+    #[error("the store {} {why}", path.display())]
+    NotAStore { path: PathBuf, why: &'static str },
+    #[error("cannot read the store {}: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{url} holds no custody ledger (no ledger_meta table or origin); reading commands never create one")]
+    NoLedger { url: String },
+    #[error("the store {url} was opened read-only, for a reading command; nothing was sealed")]
+    ReadOnly { url: String },
+    #[error(transparent)]
+    NotWritable(#[from] NotWritable),
+    #[error(
+        "lost the connection to {url} while sealing ({source}); {committed}. The batch in \
+         flight was not acknowledged: send the same input again once the database is back \
+         (event ids already stored are skipped as duplicates)"
+    )]
+    ConnectionLost {
+        url: String,
+        committed: String,
+        #[source]
+        source: sqlx::Error,
     },
 }
 
@@ -115,8 +146,8 @@ pub struct Sealed {
 pub struct SealOutcome {
     pub sealed: Vec<Sealed>,
     pub duplicates: Vec<Duplicate>,
-    /// The signed note of a checkpoint made in this batch.
-    pub checkpoint: Option<String>,
+    /// The signed notes of the checkpoints made in this batch, oldest first.
+    pub checkpoints: Vec<String>,
     /// The batch is committed, but appending its checkpoint to the anchor file failed.
     pub anchor_error: Option<String>,
 }
@@ -138,18 +169,46 @@ pub enum Store {
 impl Store {
     /// Opens (creating and migrating if needed) the store at `url`: `postgres://…`,
     /// `sqlite:PATH`, or a plain file path. `origin` names the log when it is created;
-    /// an existing log keeps the origin it was created with.
+    /// an existing log keeps the origin it was created with. For commands that seal
+    /// and may start a new ledger (`ingest`, `seed`, the console).
     pub async fn open(url: &str, origin: Option<&str>) -> Result<Store, StoreError> {
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            return Ok(Store::Postgres(postgres::PgStore::open(url, origin).await?));
-        }
-        let path = url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-            .unwrap_or(url);
-        Ok(Store::Sqlite(
-            sqlite::SqliteStore::open(Path::new(path), origin).await?,
-        ))
+        Store::open_writer(url, origin, true).await
+    }
+
+    /// Opens an existing store for a command that seals into it but must never start a
+    /// new ledger (a response to an incident): a missing SQLite file is an error.
+    pub async fn open_existing(url: &str, origin: Option<&str>) -> Result<Store, StoreError> {
+        Store::open_writer(url, origin, false).await
+    }
+
+    async fn open_writer(
+        url: &str,
+        origin: Option<&str>,
+        create: bool,
+    ) -> Result<Store, StoreError> {
+        Ok(match Location::parse(url)? {
+            Location::Postgres(url) => {
+                Store::Postgres(postgres::PgStore::open(&url, origin).await?)
+            }
+            Location::Sqlite(path) => {
+                Store::Sqlite(sqlite::SqliteStore::open(&path, origin, create).await?)
+            }
+        })
+    }
+
+    /// Opens an existing store for a command that only reads (`verify`, `export`,
+    /// `tail`, `checkpoint`, `incident list|show`). It never creates, migrates or writes:
+    /// SQLite is opened `mode=ro` (and `immutable` on a copy nobody may write), and on
+    /// PostgreSQL a role with only SELECT is enough.
+    pub async fn open_read_only(url: &str) -> Result<Store, StoreError> {
+        Ok(match Location::parse(url)? {
+            Location::Postgres(url) => {
+                Store::Postgres(postgres::PgStore::open_read_only(&url).await?)
+            }
+            Location::Sqlite(path) => {
+                Store::Sqlite(sqlite::SqliteStore::open_read_only(&path).await?)
+            }
+        })
     }
 
     /// Where the store is, for humans (no password).
@@ -184,9 +243,11 @@ impl Store {
             Store::Sqlite(s) => s.seal(events, &batch).await?,
             Store::Postgres(s) => s.seal(events, &batch).await?,
         };
-        if let (Some(anchor), Some(note)) = (ctx.anchor.as_deref(), &outcome.checkpoint) {
-            outcome.anchor_error = append_anchor(anchor, note)
-                .err()
+        if let Some(anchor) = ctx.anchor.as_deref() {
+            outcome.anchor_error = outcome
+                .checkpoints
+                .iter()
+                .find_map(|note| append_anchor(anchor, note).err())
                 .map(|e| format!("{}: {e}", anchor.display()));
         }
         Ok(outcome)
@@ -195,9 +256,12 @@ impl Store {
     /// Refuses early when sealing could not reach the ledger others read: an SQLite file
     /// deleted, replaced or made read-only under a running process. PostgreSQL reports
     /// such trouble when the seal runs, inside its transaction.
-    pub fn check_writable(&self) -> Result<(), String> {
+    pub fn check_writable(&self) -> Result<(), NotWritable> {
         match self {
             Store::Sqlite(s) => s.check_writable(),
+            Store::Postgres(s) if s.is_read_only() => Err(NotWritable::OpenedForReading {
+                store: s.describe(),
+            }),
             Store::Postgres(_) => Ok(()),
         }
     }
@@ -228,8 +292,9 @@ impl Store {
         match self {
             Store::Sqlite(s) => {
                 let path = s.path().to_path_buf();
+                let access = s.access();
                 tokio::task::spawn_blocking(move || {
-                    sqlite::scan(&path, page_rows, |page| {
+                    sqlite::scan(&path, access, page_rows, |page| {
                         pages.blocking_send(RecordPage::Scanned(page)).is_ok()
                     })
                 })

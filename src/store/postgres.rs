@@ -12,72 +12,118 @@ use crate::event::Event;
 use crate::ledger::columns::{search_text, IndexedColumns};
 use crate::ledger::verify::StoredRow;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
+use sqlx::Connection;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashSet;
-use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/postgres");
+mod open;
+
+use open::{connect, is_connection_lost, parse, read_origin, schema_is_current};
+
+pub(super) static MIGRATOR: sqlx::migrate::Migrator =
+    sqlx::migrate!("src/store/migrations/postgres");
 
 /// Key of the advisory lock that makes one sealer at a time ("custody" in ASCII).
 const SEALER_LOCK: i64 = 0x0063_7573_746f_6479;
 /// The NOTIFY channel live tails listen on.
 pub const CHANNEL: &str = "custody_events";
 const INSERT_CHUNK: usize = 1000;
+/// How long opening waits for a server that accepts the connection but does not answer.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct PgStore {
     pub(super) pool: PgPool,
     describe: String,
     origin: String,
+    /// Opened by a reading command: it never seals.
+    read_only: bool,
+    /// What this process has committed, for the message when the connection is lost.
+    committed: Arc<Committed>,
+}
+
+#[derive(Default)]
+struct Committed {
+    batches: AtomicU64,
+    records: AtomicU64,
+    last_seq: AtomicU64,
 }
 
 impl PgStore {
+    /// Opens the store for a command that seals, creating the schema on first use.
+    /// When the schema is already in place nothing is created or altered, so a role
+    /// with the ingester's grants (README, "PostgreSQL roles") is enough.
     pub async fn open(url: &str, origin: Option<&str>) -> Result<Self, StoreError> {
-        let options = PgConnectOptions::from_str(url).map_err(|source| StoreError::Open {
-            url: redact(url),
-            source,
-        })?;
-        let describe = format!(
-            "postgres://{}:{}/{}",
-            options.get_host(),
-            options.get_port(),
-            options.get_database().unwrap_or("")
-        );
+        let (options, describe) = parse(url)?;
         let db_name = options.get_database().unwrap_or("custody").to_string();
+        let mut conn = connect(&options, &describe).await?;
+        if !schema_is_current(&mut conn).await {
+            // sqlx takes an advisory lock around the migrations: concurrent first opens
+            // wait for each other instead of racing.
+            MIGRATOR
+                .run(&mut conn)
+                .await
+                .map_err(|source| StoreError::Migrate {
+                    url: describe.clone(),
+                    source,
+                })?;
+        }
+        let origin = match read_origin(&mut conn, &describe).await? {
+            Some(origin) => origin,
+            None => {
+                let wanted = origin
+                    .map(str::to_string)
+                    .unwrap_or_else(|| super::default_origin(&db_name));
+                sqlx::query("INSERT INTO ledger_meta (key, value) VALUES ('origin', $1) ON CONFLICT (key) DO NOTHING")
+                    .bind(&wanted)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(query_err("recording the log origin"))?;
+                read_origin(&mut conn, &describe)
+                    .await?
+                    .ok_or_else(|| StoreError::NoLedger {
+                        url: describe.clone(),
+                    })?
+            }
+        };
+        let _ = conn.close().await;
+        Ok(PgStore::ready(options, describe, origin, false))
+    }
+
+    /// Opens an existing ledger for a command that only reads: no migration, no write,
+    /// so a role with only SELECT (a reviewer) can verify, export and tail.
+    pub async fn open_read_only(url: &str) -> Result<Self, StoreError> {
+        let (options, describe) = parse(url)?;
+        let mut conn = connect(&options, &describe).await?;
+        let origin =
+            read_origin(&mut conn, &describe)
+                .await?
+                .ok_or_else(|| StoreError::NoLedger {
+                    url: describe.clone(),
+                })?;
+        let _ = conn.close().await;
+        Ok(PgStore::ready(options, describe, origin, true))
+    }
+
+    fn ready(options: PgConnectOptions, describe: String, origin: String, read_only: bool) -> Self {
         let pool = PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
-            .await
-            .map_err(|source| StoreError::Open {
-                url: describe.clone(),
-                source,
-            })?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate {
-                url: describe.clone(),
-                source,
-            })?;
-        let wanted = origin
-            .map(str::to_string)
-            .unwrap_or_else(|| super::default_origin(&db_name));
-        sqlx::query("INSERT INTO ledger_meta (key, value) VALUES ('origin', $1) ON CONFLICT (key) DO NOTHING")
-            .bind(&wanted)
-            .execute(&pool)
-            .await
-            .map_err(query_err("recording the log origin"))?;
-        let origin = sqlx::query_scalar("SELECT value FROM ledger_meta WHERE key = 'origin'")
-            .fetch_one(&pool)
-            .await
-            .map_err(query_err("reading the log origin"))?;
-        Ok(PgStore {
+            .connect_lazy_with(options);
+        PgStore {
             pool,
             describe,
             origin,
-        })
+            read_only,
+            committed: Arc::default(),
+        }
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn describe(&self) -> String {
@@ -93,6 +139,59 @@ impl PgStore {
     }
 
     pub async fn seal(
+        &self,
+        events: Vec<Event>,
+        ctx: &SealBatch<'_>,
+    ) -> Result<SealOutcome, StoreError> {
+        if self.read_only {
+            return Err(StoreError::ReadOnly {
+                url: self.describe.clone(),
+            });
+        }
+        let outcome = self
+            .seal_batch(events, ctx)
+            .await
+            .map_err(|e| self.lost(e))?;
+        let c = &self.committed;
+        c.batches.fetch_add(1, Ordering::Relaxed);
+        c.records
+            .fetch_add(outcome.sealed.len() as u64, Ordering::Relaxed);
+        if let Some(last) = outcome.sealed.last() {
+            c.last_seq.store(last.seq, Ordering::Relaxed);
+        }
+        Ok(outcome)
+    }
+
+    /// A lost connection, said as one: what this process had committed before it.
+    fn lost(&self, e: StoreError) -> StoreError {
+        let StoreError::Query { source, .. } = e else {
+            return e;
+        };
+        if !is_connection_lost(&source) {
+            return StoreError::Query {
+                what: "sealing a batch",
+                source,
+            };
+        }
+        let c = &self.committed;
+        let records = c.records.load(Ordering::Relaxed);
+        let committed = if records == 0 {
+            "nothing was committed by this run".to_string()
+        } else {
+            format!(
+                "this run had committed {records} record(s) in {} batch(es), through seq {}",
+                c.batches.load(Ordering::Relaxed),
+                c.last_seq.load(Ordering::Relaxed)
+            )
+        };
+        StoreError::ConnectionLost {
+            url: self.describe.clone(),
+            committed,
+            source,
+        }
+    }
+
+    async fn seal_batch(
         &self,
         events: Vec<Event>,
         ctx: &SealBatch<'_>,
@@ -169,7 +268,7 @@ impl PgStore {
         .execute(&mut *tx)
         .await
         .map_err(query_err("saving the Merkle frontier"))?;
-        if let Some((size, note)) = &plan.checkpoint {
+        for (size, note) in &plan.checkpoints {
             sqlx::query("INSERT INTO checkpoints (tree_size, note, signed_at) VALUES ($1, $2, $3)")
                 .bind(*size as i64)
                 .bind(note)
@@ -200,7 +299,7 @@ impl PgStore {
                 })
                 .collect(),
             duplicates: plan.duplicates,
-            checkpoint: plan.checkpoint.map(|(_, note)| note),
+            checkpoints: plan.checkpoints.into_iter().map(|(_, note)| note).collect(),
             anchor_error: None,
         })
     }
@@ -294,14 +393,4 @@ async fn read_tip(conn: &mut PgConnection) -> Result<TipState, StoreError> {
         }
     };
     Ok(rows.tip(head, frontier))
-}
-
-/// A URL without its password, for error messages.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}://…@{}", &url[..scheme], &url[at + 1..])
-        }
-        _ => url.to_string(),
-    }
 }

@@ -10,10 +10,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+mod open;
 mod packed;
 mod scan;
 mod write;
 
+use open::Found;
+pub use open::{Access, NotWritable};
 pub use scan::{scan, ScanPage};
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("src/store/migrations/sqlite");
@@ -32,20 +35,36 @@ pub struct SqliteStore {
     /// (device, inode) of the file when it was opened, to notice it being replaced.
     identity: Option<(u64, u64)>,
     origin: String,
+    access: Access,
 }
 
 impl SqliteStore {
-    pub async fn open(path: &Path, origin: Option<&str>) -> Result<Self, StoreError> {
+    /// Opens the store for a command that seals, creating the file (and its directory)
+    /// when it does not exist and `create` allows it, and preparing the schema.
+    pub async fn open(path: &Path, origin: Option<&str>, create: bool) -> Result<Self, StoreError> {
         let url = format!("sqlite:{}", path.display());
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
-                path: dir.to_path_buf(),
-                source,
-            })?;
+        // A 0-byte file is a new store to a command that may create one: another
+        // custody creating the same new file makes it an instant before its schema.
+        match (open::inspect(path)?, create) {
+            (Found::Database, _) | (Found::Empty, true) => {}
+            (Found::Empty, false) => return Err(open::emptied(path)),
+            (Found::Nothing, false) => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                })
+            }
+            (Found::Nothing, true) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::Dir {
+                        path: dir.to_path_buf(),
+                        source,
+                    })?;
+                }
+            }
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
-            .create_if_missing(true)
+            .create_if_missing(create)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .page_size(PAGE_SIZE)
@@ -58,10 +77,6 @@ impl SqliteStore {
                 url: url.clone(),
                 source,
             })?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .map_err(|source| StoreError::Migrate { url, source })?;
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
@@ -69,40 +84,100 @@ impl SqliteStore {
         let wanted = origin
             .map(str::to_string)
             .unwrap_or_else(|| super::default_origin(&stem));
-        sqlx::query("INSERT OR IGNORE INTO ledger_meta (key, value) VALUES ('origin', ?)")
-            .bind(&wanted)
-            .execute(&pool)
+        if open::schema_is_current(&pool, &MIGRATOR).await {
+            let mut conn = pool.acquire().await.map_err(|source| StoreError::Open {
+                url: url.clone(),
+                source,
+            })?;
+            open::record_origin(&mut conn, &wanted).await?;
+        } else {
+            open::migrate(&pool, &MIGRATOR, &url, &wanted).await?;
+        }
+        Self::ready(pool, path, Access::Write).await
+    }
+
+    /// Opens an existing store for a command that only reads: nothing is created,
+    /// migrated or written, so it works on a read-only copy and leaves it byte for byte
+    /// as it was.
+    pub async fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let url = format!("sqlite:{}", path.display());
+        match open::inspect(path)? {
+            Found::Nothing => {
+                return Err(StoreError::Missing {
+                    path: path.to_path_buf(),
+                })
+            }
+            Found::Empty => return Err(open::emptied(path)),
+            Found::Database => {}
+        }
+        let access = open::read_access(path);
+        let immutable = matches!(access, Access::Read { immutable: true });
+        let pool = SqlitePoolOptions::new()
+            .max_connections(4)
+            .connect_with(open::read_options(path, immutable))
             .await
-            .map_err(query_err("recording the log origin"))?;
-        let origin = sqlx::query_scalar("SELECT value FROM ledger_meta WHERE key = 'origin'")
-            .fetch_one(&pool)
-            .await
-            .map_err(query_err("reading the log origin"))?;
+            .map_err(|source| StoreError::Open {
+                url: url.clone(),
+                source,
+            })?;
+        Self::ready(pool, path, access).await
+    }
+
+    async fn ready(pool: SqlitePool, path: &Path, access: Access) -> Result<Self, StoreError> {
+        let origin: Option<String> =
+            sqlx::query_scalar("SELECT value FROM ledger_meta WHERE key = 'origin'")
+                .fetch_optional(&pool)
+                .await
+                .map_err(|source| match &source {
+                    sqlx::Error::Database(d) if d.message().contains("no such table") => {
+                        StoreError::NoLedger {
+                            url: format!("sqlite:{}", path.display()),
+                        }
+                    }
+                    _ => StoreError::Query {
+                        what: "reading the log origin",
+                        source,
+                    },
+                })?;
+        let origin = origin.ok_or_else(|| StoreError::NoLedger {
+            url: format!("sqlite:{}", path.display()),
+        })?;
         Ok(SqliteStore {
             pool,
             sealer: Arc::new(write::Sealer::new(path)),
             path: path.to_path_buf(),
             identity: file_identity(path),
             origin,
+            access,
         })
     }
 
     /// Whether a seal would reach the file users and verifiers read. SQLite itself
     /// would go on writing through its open descriptors into a file that was deleted or
     /// replaced, and root ignores a read-only mode, so both are checked here.
-    pub fn check_writable(&self) -> Result<(), String> {
-        let shown = self.path.display();
-        let meta = std::fs::metadata(&self.path)
-            .map_err(|e| format!("the store file {shown} is gone ({e})"))?;
+    pub fn check_writable(&self) -> Result<(), NotWritable> {
+        let path = self.path.clone();
+        if self.access != Access::Write {
+            return Err(NotWritable::OpenedForReading {
+                store: format!("sqlite:{}", path.display()),
+            });
+        }
+        let meta = match std::fs::metadata(&self.path) {
+            Ok(m) => m,
+            Err(source) => return Err(NotWritable::Gone { path, source }),
+        };
         if self.identity.is_some() && file_identity(&self.path) != self.identity {
-            return Err(format!(
-                "the store file {shown} was replaced since custody opened it"
-            ));
+            return Err(NotWritable::Replaced { path });
         }
         if meta.permissions().readonly() {
-            return Err(format!("the store file {shown} is read-only"));
+            return Err(NotWritable::ReadOnlyFile { path });
         }
         Ok(())
+    }
+
+    /// How the store was opened.
+    pub fn access(&self) -> Access {
+        self.access
     }
 
     pub fn path(&self) -> &Path {
@@ -124,6 +199,11 @@ impl SqliteStore {
         events: Vec<Event>,
         ctx: &SealBatch<'_>,
     ) -> Result<SealOutcome, StoreError> {
+        if self.access != Access::Write {
+            return Err(StoreError::ReadOnly {
+                url: format!("sqlite:{}", self.path.display()),
+            });
+        }
         let sealer = Arc::clone(&self.sealer);
         let job = write::Job {
             signer: ctx.signer.clone(),

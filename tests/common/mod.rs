@@ -29,12 +29,23 @@ impl Sandbox {
         Sandbox { dir, store }
     }
 
+    /// A sandbox on a store URL of the test's choosing.
+    pub fn on(store: String) -> Sandbox {
+        let dir = tempfile::tempdir().unwrap();
+        Sandbox { dir, store }
+    }
+
     pub fn path(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
     /// `custody` with this sandbox's directories and store.
     pub fn cmd(&self) -> Command {
+        self.cmd_on(&self.store)
+    }
+
+    /// `custody` with this sandbox's directories, on another store URL.
+    pub fn cmd_on(&self, store: &str) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_custody"));
         c.env("XDG_CONFIG_HOME", self.dir.path().join("config"))
             .env("XDG_DATA_HOME", self.dir.path().join("data"))
@@ -42,7 +53,7 @@ impl Sandbox {
             .env_remove("CUSTODY_STORE")
             .env("NO_COLOR", "1")
             .arg("--store")
-            .arg(&self.store);
+            .arg(store);
         c
     }
 

@@ -16,13 +16,79 @@ static SERVER: OnceLock<String> = OnceLock::new();
 fn server() -> &'static str {
     SERVER.get_or_init(|| match std::env::var("CUSTODY_TEST_PG_URL") {
         Ok(url) if !url.is_empty() => url.trim_end_matches('/').to_string(),
-        _ => start_server(),
+        _ => launch("").url,
     })
+}
+
+/// A server of the test's own, for a test that stops it (the shared one must stay up).
+pub struct PrivateServer {
+    /// `postgres://…` with no database name.
+    pub url: String,
+    data: PathBuf,
+    bin: PathBuf,
+}
+
+impl PrivateServer {
+    pub fn start(tag: &str) -> PrivateServer {
+        launch(tag)
+    }
+
+    /// Stops the server as `pg_ctl stop -m fast` does: clients are disconnected.
+    pub fn stop(&self) {
+        let ok = as_server_user(&self.bin.join("pg_ctl"))
+            .arg("-D")
+            .arg(&self.data)
+            .args(["stop", "-m", "fast", "-w"])
+            .stdout(Stdio::null())
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "pg_ctl stop failed");
+    }
+
+    /// Creates a database on this server and returns its URL.
+    pub fn database(&self, name: &str) -> String {
+        create_database(&self.url, name)
+    }
+}
+
+/// Runs `statements` in order on the database at `url` (as the server's superuser).
+pub fn admin(url: &str, statements: &[String]) {
+    let url = url.to_string();
+    let statements = statements.to_vec();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            use sqlx::Connection;
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            for sql in statements {
+                sqlx::query(&sql)
+                    .execute(&mut conn)
+                    .await
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            }
+        })
+    })
+    .join()
+    .unwrap();
+}
+
+/// The same database URL, connecting as `role` (the test server trusts local roles).
+pub fn as_role(url: &str, role: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap();
+    let host = rest.rsplit_once('@').map_or(rest, |(_, host)| host);
+    format!("{scheme}://{role}@{host}")
 }
 
 /// Creates a new empty database and returns its URL.
 pub fn fresh_database(name: &str) -> String {
-    let base = server();
+    create_database(server(), name)
+}
+
+fn create_database(base: &str, name: &str) -> String {
     let db = format!("custody_{}_{}", name, std::process::id());
     let admin = format!("{base}/postgres");
     // A thread of its own, so this also works from inside a #[tokio::test] runtime.
@@ -94,9 +160,9 @@ fn as_server_user(program: &Path) -> Command {
 // The server and its watchdog are deliberately left running when this function returns:
 // the watchdog outlives the test process and stops the server after it.
 #[allow(clippy::zombie_processes)]
-fn start_server() -> String {
+fn launch(tag: &str) -> PrivateServer {
     let bin = bindir();
-    let dir = std::env::temp_dir().join(format!("custody-pg-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("custody-pg-{}{tag}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     if is_root() {
@@ -134,7 +200,7 @@ fn start_server() -> String {
         .unwrap()
         .port();
     let log = std::fs::File::create(
-        std::env::temp_dir().join(format!("custody-pg-{}.log", std::process::id())),
+        std::env::temp_dir().join(format!("custody-pg-{}{tag}.log", std::process::id())),
     )
     .unwrap();
     as_server_user(&bin.join("postgres"))
@@ -192,5 +258,9 @@ fn start_server() -> String {
         );
         std::thread::sleep(Duration::from_millis(100));
     }
-    format!("postgres://postgres@127.0.0.1:{port}")
+    PrivateServer {
+        url: format!("postgres://postgres@127.0.0.1:{port}"),
+        data,
+        bin,
+    }
 }

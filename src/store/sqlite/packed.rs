@@ -283,7 +283,7 @@ mod tests {
     #[tokio::test]
     async fn packed_pages_hold_exactly_the_rows_of_the_plain_query_even_across_gaps() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqliteStore::open(&dir.path().join("packed.db"), None)
+        let store = SqliteStore::open(&dir.path().join("packed.db"), None, true)
             .await
             .unwrap();
         let signer = NoteSigner::generate("test").unwrap();

@@ -6,13 +6,14 @@
 //! about as much CPU as hashing the records. One statement is also one read
 //! transaction: the scan sees a single snapshot of the log.
 //!
-//! Read only in effect (`query_only`); the schema and every write stay with sqlx.
+//! Read only in effect (`query_only`), and opened read-only for a reading command (see
+//! `open.rs`); the schema and every write stay with sqlx.
 
 use super::super::StoreError;
 use crate::ledger::columns::StoredColumns;
 use crate::ledger::verify::RowView;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::Connection;
 use std::io::Write;
 use std::ops::Range;
 use std::path::Path;
@@ -87,17 +88,15 @@ impl ScanPage {
 /// of its own.
 pub fn scan(
     path: &Path,
+    access: super::Access,
     page_rows: usize,
     mut deliver: impl FnMut(ScanPage) -> bool,
 ) -> Result<(), StoreError> {
     let url = format!("sqlite:{}", path.display());
     let open_err =
         |e: rusqlite::Error| StoreError::Corrupt(format!("cannot open {url} to verify it: {e}"));
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(open_err)?;
+    let (target, flags) = super::open::rusqlite_target(path, access);
+    let conn = Connection::open_with_flags(target, flags).map_err(open_err)?;
     conn.busy_timeout(Duration::from_secs(30))
         .map_err(open_err)?;
     conn.pragma_update(None, "query_only", true)

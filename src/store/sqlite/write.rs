@@ -134,14 +134,14 @@ fn seal_on(
     let (fresh, duplicates) = split_duplicates(events, &existing);
     let planner = Planner::new(tip, &job.origin, job.now);
     let (planner, sealed) = seal_and_insert(&tx, planner, fresh, &job.now.to_rfc3339())?;
-    let (frontier, checkpoint) = planner.finish(&job.signer, job.force_checkpoint)?;
+    let (frontier, checkpoints) = planner.finish(&job.signer, job.force_checkpoint)?;
     tx.execute(
         "INSERT INTO tree_state (id, size, frontier) VALUES (1, ?1, ?2) \
          ON CONFLICT (id) DO UPDATE SET size = excluded.size, frontier = excluded.frontier",
         params![frontier.size() as i64, frontier.encode()],
     )
     .map_err(failed("saving the Merkle frontier"))?;
-    if let Some((size, note)) = &checkpoint {
+    for (size, note) in &checkpoints {
         tx.execute(
             "INSERT INTO checkpoints (tree_size, note, signed_at) VALUES (?1, ?2, ?3)",
             params![*size as i64, note, job.now.to_rfc3339()],
@@ -152,7 +152,7 @@ fn seal_on(
     Ok(SealOutcome {
         sealed,
         duplicates,
-        checkpoint: checkpoint.map(|(_, note)| note),
+        checkpoints: checkpoints.into_iter().map(|(_, note)| note).collect(),
         anchor_error: None,
     })
 }
