@@ -371,7 +371,7 @@ fn spawn_input(tx: UnboundedSender<Msg>) {
     });
 }
 
-fn rows_of(stored: &[crate::ledger::verify::StoredRow]) -> Vec<Row> {
+fn rows_of(stored: &[crate::store::StoredRow]) -> Vec<Row> {
     stored.iter().filter_map(Row::from_stored).collect()
 }
 

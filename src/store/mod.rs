@@ -4,19 +4,22 @@
 //! store knows nothing of widgets or terminals; it persists what the ledger sealed.
 
 mod batch;
+mod ledger_state;
 mod postgres;
 pub mod query;
 mod read;
+mod row;
 mod sqlite;
 
 pub use batch::{Duplicate, CHECKPOINT_EVERY, CHECKPOINT_MAX_AGE_MS};
+pub use ledger_state::IntegrityCheck;
 pub use query::{Filter, Order, Page};
 pub use read::AgentTotals;
 
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::IndexedColumns;
 use crate::ledger::note::{NoteError, NoteSigner};
-use crate::ledger::verify::{RowView, StoredRow};
+pub use row::{RowView, StoredRow};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::io::Write;
 use std::path::{Path, PathBuf};

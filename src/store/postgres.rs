@@ -10,7 +10,7 @@ use super::{
 };
 use crate::event::Event;
 use crate::ledger::columns::{search_text, IndexedColumns};
-use crate::ledger::verify::StoredRow;
+use crate::store::StoredRow;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use std::collections::HashSet;

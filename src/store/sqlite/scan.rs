@@ -10,7 +10,7 @@
 
 use super::super::StoreError;
 use crate::ledger::columns::StoredColumns;
-use crate::ledger::verify::RowView;
+use crate::store::RowView;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags};
 use std::io::Write;
