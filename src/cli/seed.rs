@@ -143,6 +143,9 @@ async fn fill(
             anchor,
         };
         let outcome = store.seal(batch, &ctx).await?;
+        if let Some(message) = &outcome.anchor_error {
+            anyhow::bail!("a signed checkpoint could not be appended to the anchor file {message}");
+        }
         sealed += outcome.sealed.len() as u64;
         duplicates += outcome.duplicates.len() as u64;
         bar.inc(n);
