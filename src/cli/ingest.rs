@@ -74,7 +74,9 @@ impl Progress for Reporter {
 
     fn anchor_failed(&mut self, message: &str) {
         self.anchor_failures.0 += 1;
-        self.anchor_failures.1.get_or_insert_with(|| message.to_string());
+        self.anchor_failures
+            .1
+            .get_or_insert_with(|| message.to_string());
     }
 }
 

@@ -17,8 +17,7 @@ use std::process::ExitCode;
   truncated (a checkpoint covers records that are gone), fork (the Merkle root at a signed size differs), \
   bad-signature, unknown-key, bad-checkpoint, edited-checkpoint (a stored checkpoint's tree_size or \
   signed_at column disagrees with its note or records), origin-changed (the store's recorded origin is not \
-  the one its records were sealed for), tree-state (the cached Merkle frontier is not the records'), \
-  integrity (--deep: the engine's own check failed).\n\
+  the one its records were sealed for), integrity (--deep: the engine's own check failed).\n\
   Exit status: 0 intact, 1 tampering found, 2 could not check (including an anchor file that is empty, \
   unreadable or from another store)."
 )]
@@ -79,9 +78,16 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         Some(IntegrityCheck::Failed(lines)) => {
             let shown: Vec<&str> = lines.iter().take(10).map(String::as_str).collect();
             let more = lines.len().saturating_sub(shown.len());
-            let more = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+            let more = if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
             report.verdicts.push(Verdict::Integrity {
-                detail: format!("the engine's integrity check failed: {}{more}", shown.join("; ")),
+                detail: format!(
+                    "the engine's integrity check failed: {}{more}",
+                    shown.join("; ")
+                ),
             });
         }
         Some(IntegrityCheck::Unavailable(why)) => eprintln!("note: --deep: {why}"),
@@ -103,11 +109,15 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             "anchored_checked": report.anchored_checked,
             "signed_size": report.signed_size,
             "verdicts": verdicts,
+            "warnings": report.warnings,
         });
         println!("{out}");
     } else {
         for v in &report.verdicts {
             println!("✗ {}", crate::text::escape_untrusted(&v.to_string()));
+        }
+        for w in &report.warnings {
+            println!("! {}", crate::text::escape_untrusted(w));
         }
         let anchored = if anchor.is_some() {
             format!(", {} anchored", report.anchored_checked)

@@ -52,6 +52,10 @@ pub enum StoreError {
     Sign(#[from] NoteError),
     #[error("the store is inconsistent: {0}")]
     Corrupt(String),
+    #[error("refusing to seal: the store names its log `{stored}`, but its newest checkpoint was signed for `{signed}` (was ledger_meta's origin changed?); run `custody verify`")]
+    OriginChanged { stored: String, signed: String },
+    #[error("refusing to sign a checkpoint: {0}; run `custody verify`")]
+    RefuseToSign(String),
     #[error("cannot create {path}: {source}")]
     Dir {
         path: PathBuf,

@@ -35,6 +35,9 @@ pub struct Report {
     /// Largest tree size covered by a valid signed checkpoint that matched.
     pub signed_size: u64,
     pub verdicts: Vec<Verdict>,
+    /// Problems beside the ledger that are not tampering with it: a cached Merkle
+    /// frontier that disagrees with the records (sealing rebuilds it before signing).
+    pub warnings: Vec<String>,
 }
 
 impl Report {
@@ -179,17 +182,17 @@ impl ChainChecker {
                             source,
                         });
                     }
-                    if let Some(signed_at) = signed_at {
+                    // Only the record sealed at this size says when it was recorded;
+                    // after a fork the row here may be another.
+                    if let Some(signed_at) = signed_at.filter(|_| claim.root == root) {
                         self.check_signed_at(size, &signed_at, facts);
                     }
                 }
                 ClaimKind::TreeState if claim.root != root => {
-                    self.report.verdicts.push(Verdict::TreeState {
-                        size,
-                        detail: "does not reproduce the records' Merkle root at that size; \
-                                 sealing rebuilds it from the records before signing"
-                            .into(),
-                    });
+                    self.report.warnings.push(format!(
+                        "the cached Merkle frontier (tree_state) at size {size} does not reproduce \
+                         the records' root there; sealing rebuilds it from the records before signing"
+                    ));
                 }
                 ClaimKind::TreeState => {}
             }
@@ -231,17 +234,19 @@ impl ChainChecker {
         let size = self.frontier.size();
         for (claimed_size, claims) in std::mem::take(&mut self.claims) {
             for claim in claims {
-                self.report.verdicts.push(match claim.kind {
-                    ClaimKind::Checkpoint { source, .. } => Verdict::Truncated {
-                        ledger_size: size,
-                        checkpoint_size: claimed_size,
-                        source,
-                    },
-                    ClaimKind::TreeState => Verdict::TreeState {
-                        size: claimed_size,
-                        detail: format!("claims more records than the ledger's {size}"),
-                    },
-                });
+                match claim.kind {
+                    ClaimKind::Checkpoint { source, .. } => {
+                        self.report.verdicts.push(Verdict::Truncated {
+                            ledger_size: size,
+                            checkpoint_size: claimed_size,
+                            source,
+                        })
+                    }
+                    ClaimKind::TreeState => self.report.warnings.push(format!(
+                        "the cached Merkle frontier (tree_state) covers {claimed_size} records, \
+                         more than the ledger's {size}"
+                    )),
+                }
             }
         }
         self.report.root = (size > 0).then(|| self.frontier.root());

@@ -86,9 +86,6 @@ pub enum Verdict {
     /// The store's recorded origin is not the one its records were sealed for: one
     /// finding, rather than every record reported as sealed for another log.
     OriginChanged { stored: String, sealed: String },
-    /// The cached Merkle frontier (`tree_state`) does not match the records: the next
-    /// checkpoint would have been signed over a wrong root.
-    TreeState { size: u64, detail: String },
     /// The engine's own consistency check (`verify --deep`) failed.
     Integrity { detail: String },
 }
@@ -112,7 +109,6 @@ impl Verdict {
             } => *checkpoint_size,
             Verdict::BadCheckpoint { .. }
             | Verdict::OriginChanged { .. }
-            | Verdict::TreeState { .. }
             | Verdict::Integrity { .. } => 0,
         }
     }
@@ -154,7 +150,6 @@ impl Verdict {
             Verdict::BadCheckpoint { .. } => "bad-checkpoint",
             Verdict::EditedCheckpoint { .. } => "edited-checkpoint",
             Verdict::OriginChanged { .. } => "origin-changed",
-            Verdict::TreeState { .. } => "tree-state",
             Verdict::Integrity { .. } => "integrity",
         }
     }
@@ -201,10 +196,6 @@ impl fmt::Display for Verdict {
             Verdict::OriginChanged { stored, sealed } => write!(
                 f,
                 "origin changed: the store names its log `{stored}`, but its records were sealed for `{sealed}` (checked against `{sealed}`)"
-            ),
-            Verdict::TreeState { size, detail } => write!(
-                f,
-                "tree state: the cached Merkle frontier at size {size} {detail}"
             ),
             Verdict::Integrity { detail } => write!(f, "integrity: {detail}"),
         }
