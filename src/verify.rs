@@ -10,7 +10,7 @@
 //! never competes with them for the cores or the store.
 
 use crate::ledger::note::{split_notes, NoteVerifier};
-use crate::ledger::verify::{inspect_view, ChainChecker, CheckpointSource, RecordFacts, Report};
+use crate::ledger::verify::{inspect, ChainChecker, ClaimedCheckpoint, RecordFacts, Report};
 use crate::store::{Filter, Page, RecordPage, Store, StoreError};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
@@ -82,8 +82,8 @@ where
     F: Fn() -> W,
     W: Future<Output = ()>,
 {
-    let origin: Arc<str> = Arc::from(store.origin());
     let mut checker = checker_for(store, input).await?;
+    let origin: Arc<str> = Arc::from(checker.origin());
 
     let paced = matches!(pace, Pace::Paced { .. });
     let workers = if paced {
@@ -179,26 +179,36 @@ where
     }
 }
 
-/// A chain checker primed with every checkpoint there is to check: the store's own and
-/// the anchor file's.
+/// A chain checker primed with everything there is to check besides the records: the
+/// store's checkpoints (with the columns beside them), the anchor file's, the cached
+/// frontier, and the origin the records were sealed for.
 pub async fn checker_for(
     store: &Store,
     input: &VerifyInput<'_>,
 ) -> Result<ChainChecker, StoreError> {
-    let mut notes: Vec<(String, CheckpointSource)> = store
+    let mut claims: Vec<ClaimedCheckpoint> = store
         .checkpoints()
         .await?
-        .into_iter()
-        .map(|c| (c.note, CheckpointSource::Store))
+        .iter()
+        .map(|c| ClaimedCheckpoint::stored(&c.note, c.tree_size, &c.signed_at))
         .collect();
     if let Some(anchor) = input.anchor {
-        notes.extend(
+        claims.extend(
             split_notes(anchor)
                 .into_iter()
-                .map(|n| (n.to_string(), CheckpointSource::Anchor)),
+                .map(ClaimedCheckpoint::anchored),
         );
     }
-    Ok(ChainChecker::new(store.origin(), &notes, input.verifiers))
+    // Records name the log they were sealed for; a changed `ledger_meta` origin is one
+    // finding, not every record sealed "for another log".
+    let sealed = store.sealed_origin().await?;
+    let origin = sealed.as_deref().unwrap_or(store.origin());
+    let mut checker = ChainChecker::new(origin, &claims, input.verifiers);
+    checker.origin_changed(store.origin());
+    if let Some((size, frontier)) = store.tree_state().await? {
+        checker.expect_tree_state(size, &frontier);
+    }
+    Ok(checker)
 }
 
 /// One worker: inspects pages until there are no more.
@@ -210,7 +220,7 @@ fn inspect_pages(jobs: &Mutex<mpsc::Receiver<Job>>, origin: &str) {
         };
         let Some((page, done)) = job else { return };
         let mut facts = Vec::with_capacity(page.len());
-        page.for_each(|row| facts.push(inspect_view(row, origin)));
+        page.for_each(|row| facts.push(inspect(&row, origin)));
         let _ = done.send(facts);
     }
 }

@@ -310,3 +310,194 @@ async fn a_damaged_frontier_cache_is_rebuilt_not_trusted() {
         );
     }
 }
+
+async fn drop_triggers(sb: &Sandbox, triggers: &[&str]) -> SqliteConnection {
+    let mut conn = attacker(sb).await;
+    for t in triggers {
+        sqlx::query(&format!("DROP TRIGGER {t}"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    conn
+}
+
+fn ingest_one(sb: &Sandbox, id: &str) -> std::process::Output {
+    let file = sb.path(&format!("{id}.jsonl"));
+    std::fs::write(&file, common::event_line(id, "T1", "sealed on top")).unwrap();
+    sb.run(&["ingest", file.to_str().unwrap()])
+}
+
+#[tokio::test]
+async fn an_edited_checkpoint_column_is_an_edited_checkpoint() {
+    let sb = seeded();
+    let mut conn = attacker(&sb).await;
+    let sizes: Vec<i64> =
+        sqlx::query_scalar("SELECT tree_size FROM checkpoints ORDER BY tree_size")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    sqlx::query(
+        "UPDATE checkpoints SET signed_at = '2001-01-01T00:00:00.000Z' WHERE tree_size = ?",
+    )
+    .bind(sizes[0])
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    sqlx::query("UPDATE checkpoints SET tree_size = tree_size + 7 WHERE tree_size = ?")
+        .bind(sizes[1])
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!(
+        (code, v),
+        (
+            1,
+            vec![
+                ("edited-checkpoint".to_string(), sizes[0] as u64),
+                ("edited-checkpoint".to_string(), sizes[1] as u64)
+            ]
+        )
+    );
+}
+
+#[tokio::test]
+async fn a_changed_origin_is_one_finding_and_sealing_refuses_to_go_on() {
+    let sb = seeded();
+    let mut conn = drop_triggers(&sb, &["ledger_meta_no_update"]).await;
+    sqlx::query("UPDATE ledger_meta SET value = 'custody.local/renamed' WHERE key = 'origin'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (code, v) = first_verdict(&sb, &[]);
+    assert_eq!((code, v), (1, vec![("origin-changed".to_string(), 0)]));
+    let out = ingest_one(&sb, "after-rename");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.code() == Some(2) && stderr.contains("custody.local/renamed"),
+        "{stderr}"
+    );
+    assert_eq!(sb.verify(&[]).1["head_seq"].as_u64(), Some(EVENTS as u64));
+}
+
+/// A frontier cache rewritten to other, well-formed hashes is noticed by verify (as a
+/// warning: the cache is not the ledger) and never signed over: sealing rebuilds it.
+#[tokio::test]
+async fn a_rewritten_frontier_cache_is_rebuilt_before_the_next_checkpoint_is_signed() {
+    let sb = seeded();
+    let mut conn = SqliteConnection::connect(&format!("sqlite:{}", sb.store))
+        .await
+        .unwrap();
+    let size: i64 = sqlx::query_scalar("SELECT size FROM tree_state")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let wrong = custody::ledger::merkle::Frontier::from_leaves(&vec![[1u8; 32]; size as usize]);
+    sqlx::query("UPDATE tree_state SET frontier = ?")
+        .bind(wrong.encode())
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let (code, report) = sb.verify(&[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(
+        report["warnings"].as_array().map(Vec::len),
+        Some(1),
+        "{report}"
+    );
+    let out = ingest_one(&sb, "after-rewrite");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (code, report) = sb.verify(&[]);
+    assert_eq!(
+        (code, report["signed_size"].as_u64()),
+        (0, Some(EVENTS as u64 + 1)),
+        "{report}"
+    );
+}
+
+fn verify_exit(sb: &Sandbox, extra: &[&str]) -> (i32, String) {
+    let mut args = vec!["verify"];
+    args.extend_from_slice(extra);
+    let out = sb.run(&args);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn an_anchor_that_cannot_be_checked_against_is_exit_2_not_tampering() {
+    let sb = seeded();
+    let elsewhere = custody::ledger::checkpoint::Checkpoint {
+        origin: "custody.local/elsewhere".into(),
+        size: 20,
+        root: [4; 32],
+    };
+    let signer = custody::ledger::note::NoteSigner::from_seed("elsewhere/key", [9; 32]).unwrap();
+    let other_anchor = sb.path("other-anchor.txt");
+    std::fs::write(&other_anchor, signer.sign(&elsewhere.body()).unwrap()).unwrap();
+    let empty = sb.path("empty.txt");
+    let garbage = sb.path("garbage.txt");
+    std::fs::write(&empty, "").unwrap();
+    std::fs::write(&garbage, "hello\nthis is not an anchor\n").unwrap();
+    for (anchor, says) in [
+        (&empty, "holds no checkpoint"),
+        (&garbage, "line 1"),
+        (&other_anchor, "another store"),
+    ] {
+        let (code, text) = verify_exit(&sb, &["--anchor", anchor.to_str().unwrap()]);
+        assert!(
+            code == 2 && text.contains(says) && !text.contains("TAMPERED"),
+            "{code}: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_anchor_append_is_an_error_naming_the_anchor_file() {
+    let sb = Sandbox::sqlite();
+    let file = sb.path("one.jsonl");
+    std::fs::write(&file, common::event_line("to-full-disk", "T1", "x")).unwrap();
+    let out = sb.run(&["ingest", "--anchor", "/dev/full", file.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("/dev/full"),
+        "{:?}: {stderr}",
+        out.status
+    );
+}
+
+/// An index whose entries no longer match its table (here: its declared column changed
+/// under it, as a damaged page would) passes the ledger's checks, which read the table;
+/// `--deep` runs SQLite's integrity check and reports it.
+#[tokio::test]
+async fn a_corrupt_index_passes_plain_verify_and_fails_deep_verify() {
+    let sb = seeded();
+    {
+        let mut conn = SqliteConnection::connect(&format!("sqlite:{}", sb.store))
+            .await
+            .unwrap();
+        for sql in [
+            "PRAGMA writable_schema = ON",
+            "UPDATE sqlite_master SET sql = 'CREATE INDEX events_kind ON events (agent_id)' WHERE name = 'events_kind'",
+        ] {
+            sqlx::query(sql).execute(&mut conn).await.unwrap();
+        }
+        conn.close().await.unwrap();
+    }
+    let (plain, _) = sb.verify(&[]);
+    let (deep, report) = sb.verify(&["--deep"]);
+    assert_eq!(plain, 0);
+    assert_eq!(
+        (deep, verdicts(&report)),
+        (1, vec![("integrity".to_string(), 0)]),
+        "{report}"
+    );
+}

@@ -37,6 +37,8 @@ struct Reporter {
     bar: ProgressBar,
     verbose: bool,
     duplicates_shown: u64,
+    /// Checkpoints that could not be appended to the anchor file, and the first reason.
+    anchor_failures: (u64, Option<String>),
 }
 
 impl Progress for Reporter {
@@ -72,8 +74,10 @@ impl Progress for Reporter {
     }
 
     fn anchor_failed(&mut self, message: &str) {
-        let msg = format!("warning: checkpoint not appended to the anchor file {message}");
-        self.bar.suspend(|| eprintln!("{msg}"));
+        self.anchor_failures.0 += 1;
+        self.anchor_failures
+            .1
+            .get_or_insert_with(|| message.to_string());
     }
 }
 
@@ -101,6 +105,7 @@ pub async fn run(env: &Env, args: IngestArgs) -> anyhow::Result<ExitCode> {
         bar: output::bar(size, "bytes"),
         verbose: args.verbose,
         duplicates_shown: 0,
+        anchor_failures: (0, None),
     };
     let result = ingest(input, &store, &options, &mut reporter).await;
     reporter.bar.finish_and_clear();
@@ -117,6 +122,14 @@ pub async fn run(env: &Env, args: IngestArgs) -> anyhow::Result<ExitCode> {
         "{} lines: {} sealed{range}, {} duplicate, {} rejected",
         summary.lines, summary.sealed, summary.duplicates, summary.rejected
     );
+    // The records are committed, but the copy outside the database that detects a
+    // rewrite of the store is missing: that is a failure, not a warning.
+    if let (n, Some(first)) = reporter.anchor_failures {
+        anyhow::bail!(
+            "{n} signed checkpoint(s) could not be appended to the anchor file {first} \
+             (the records are committed in the store)"
+        );
+    }
     Ok(if summary.rejected > 0 {
         ExitCode::from(1)
     } else {

@@ -130,6 +130,9 @@ async fn fill(store: &Store, seal: &SealContext, spec: &DemoSpec) -> anyhow::Res
         pending = rx.recv().await;
         let n = batch.len() as u64;
         let outcome = store.seal(batch, seal, pending.is_none()).await?;
+        if let Some(message) = &outcome.anchor_error {
+            anyhow::bail!("a signed checkpoint could not be appended to the anchor file {message}");
+        }
         sealed += outcome.sealed.len() as u64;
         duplicates += outcome.duplicates.len() as u64;
         bar.inc(n);

@@ -5,7 +5,7 @@
 use super::Env;
 use crate::event::{missing_fields, Event, TierRange};
 use crate::ledger::seal::event_from_record;
-use crate::ledger::verify::StoredRow;
+use crate::store::StoredRow;
 use crate::store::{Filter, Page, Store};
 use crate::text::escape_untrusted;
 use std::io::Write;

@@ -3,6 +3,8 @@
 
 use super::{output, Env};
 use crate::ledger::note::NoteVerifier;
+use crate::ledger::verify::{anchored_checkpoints, Verdict};
+use crate::store::IntegrityCheck;
 use crate::verify::{verify_store, VerifyInput};
 use anyhow::Context;
 use std::path::PathBuf;
@@ -13,8 +15,11 @@ use std::process::ExitCode;
     after_help = "Verdicts: modified (a record's bytes, canonical form or indexed columns changed), \
   deleted / inserted / reordered / broken-chain (links between records), gap (missing seq), \
   truncated (a checkpoint covers records that are gone), fork (the Merkle root at a signed size differs), \
-  bad-signature, unknown-key, bad-checkpoint.\n\
-  Exit status: 0 intact, 1 tampering found, 2 could not check."
+  bad-signature, unknown-key, bad-checkpoint, edited-checkpoint (a stored checkpoint's tree_size or \
+  signed_at column disagrees with its note or records), origin-changed (the store's recorded origin is not \
+  the one its records were sealed for), integrity (--deep: the engine's own check failed).\n\
+  Exit status: 0 intact, 1 tampering found, 2 could not check (including an anchor file that is empty, \
+  unreadable or from another store)."
 )]
 pub struct VerifyArgs {
     /// An anchor file of signed checkpoints kept outside the database (default: `anchor` from config).
@@ -27,6 +32,11 @@ pub struct VerifyArgs {
     /// Print the result as one JSON object.
     #[arg(long)]
     pub json: bool,
+    /// Also run the database engine's own consistency check (SQLite `PRAGMA
+    /// integrity_check`: pages and indexes). It reads the whole file again; use it on
+    /// an evidence copy, after a crash or disk trouble, or when results look wrong.
+    #[arg(long)]
+    pub deep: bool,
 }
 
 pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
@@ -40,6 +50,16 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let store = env.open_store_read_only().await?;
+    if let (Some(path), Some(text)) = (&anchor_path, &anchor) {
+        let sealed = store.sealed_origin().await?;
+        let origin = sealed.as_deref().unwrap_or(store.origin());
+        if let Err(e) = anchored_checkpoints(text, origin) {
+            store.close().await;
+            return Err(e).with_context(|| {
+                format!("cannot check against the anchor file {}", path.display())
+            });
+        }
+    }
     let total = store.head_seq().await?;
     let bar = output::bar(Some(total), "records");
     let input = VerifyInput {
@@ -48,8 +68,31 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
     };
     let report = verify_store(&store, &input, |n| bar.inc(n)).await;
     bar.finish_and_clear();
+    let deep = match (&report, args.deep) {
+        (Ok(_), true) => Some(store.integrity_check().await),
+        _ => None,
+    };
     store.close().await;
-    let report = report?;
+    let mut report = report?;
+    match deep.transpose()? {
+        Some(IntegrityCheck::Failed(lines)) => {
+            let shown: Vec<&str> = lines.iter().take(10).map(String::as_str).collect();
+            let more = lines.len().saturating_sub(shown.len());
+            let more = if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
+            report.verdicts.push(Verdict::Integrity {
+                detail: format!(
+                    "the engine's integrity check failed: {}{more}",
+                    shown.join("; ")
+                ),
+            });
+        }
+        Some(IntegrityCheck::Unavailable(why)) => eprintln!("note: --deep: {why}"),
+        Some(IntegrityCheck::Ok) | None => {}
+    }
     if args.json {
         let verdicts: Vec<_> = report
             .verdicts
@@ -66,11 +109,15 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
             "anchored_checked": report.anchored_checked,
             "signed_size": report.signed_size,
             "verdicts": verdicts,
+            "warnings": report.warnings,
         });
         println!("{out}");
     } else {
         for v in &report.verdicts {
             println!("✗ {}", crate::text::escape_untrusted(&v.to_string()));
+        }
+        for w in &report.warnings {
+            println!("! {}", crate::text::escape_untrusted(w));
         }
         let anchored = if anchor.is_some() {
             format!(", {} anchored", report.anchored_checked)

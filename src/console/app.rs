@@ -4,8 +4,8 @@
 use super::keymap::Keymap;
 use crate::event::{missing_fields, AuditField, Event, Timestamp};
 use crate::ledger::seal::event_from_record;
-use crate::ledger::verify::StoredRow;
 use crate::store::Filter;
+use crate::store::StoredRow;
 use std::collections::VecDeque;
 
 /// One sealed event as the console shows it.

@@ -1,12 +1,18 @@
 //! Planning one sealing batch, with no IO: which events are duplicates, the sealed
 //! records in order, the new Merkle frontier, and whether a checkpoint is due. The
 //! engine modules run this inside their single-writer transaction.
+//!
+//! The cached frontier (`tree_state`) is not trusted: it is kept at the size of the
+//! newest signed checkpoint and must reproduce that checkpoint's root, or it is
+//! rebuilt from the records' hashes, which must reproduce it in turn. A checkpoint is
+//! never signed over a root the ledger does not reproduce, and never for an origin
+//! other than the one the last checkpoint was signed for.
 
 use super::{signed_at_ms, StoreError};
 use crate::event::{Event, Timestamp};
 use crate::ledger::checkpoint::Checkpoint;
 use crate::ledger::merkle::{Frontier, Hash};
-use crate::ledger::note::NoteSigner;
+use crate::ledger::note::{self, NoteSigner};
 use crate::ledger::seal::{seal, ChainHead, SealedRecord};
 use std::collections::HashSet;
 
@@ -23,6 +29,9 @@ pub struct TipState {
     pub frontier: Frontier,
     /// Size and signing time (ms) of the latest checkpoint.
     pub last_checkpoint: Option<(u64, i64)>,
+    /// The frontier at the latest checkpoint's size (checked against its root): what
+    /// `tree_state` keeps until the next checkpoint.
+    pub checkpointed: Frontier,
 }
 
 /// A duplicate: the index of the event in the batch and its id.
@@ -37,7 +46,10 @@ pub struct BatchPlan {
     /// Sealed records with the index each event had in the batch.
     pub sealed: Vec<(usize, SealedRecord)>,
     pub duplicates: Vec<Duplicate>,
+    /// The frontier to cache in `tree_state`: at the newest checkpoint's size.
     pub frontier: Frontier,
+    /// Records in the ledger after this batch.
+    pub size: u64,
     /// `(tree_size, signed note)` of the checkpoints due, oldest first.
     pub checkpoints: Vec<(u64, String)>,
 }
@@ -59,11 +71,13 @@ pub fn plan_batch(
     let (fresh, duplicates) = split_duplicates(events, existing);
     let mut planner = Planner::new(tip, input.origin, input.now);
     let sealed = planner.seal(fresh);
+    let size = planner.frontier.size();
     let (frontier, checkpoints) = planner.finish(input.signer, input.force_checkpoint)?;
     Ok(BatchPlan {
         sealed,
         duplicates,
         frontier,
+        size,
         checkpoints,
     })
 }
@@ -102,6 +116,8 @@ pub struct Planner {
     last_checkpoint: Option<(u64, i64)>,
     /// `(size, root)` at each multiple of `CHECKPOINT_EVERY` reached in this batch.
     boundaries: Vec<(u64, Hash)>,
+    /// The frontier at the newest checkpoint's size (signed before, or due in this batch).
+    checkpointed: Frontier,
 }
 
 impl Planner {
@@ -113,6 +129,7 @@ impl Planner {
             frontier: tip.frontier,
             last_checkpoint: tip.last_checkpoint,
             boundaries: Vec::new(),
+            checkpointed: tip.checkpointed,
         }
     }
 
@@ -126,13 +143,14 @@ impl Planner {
                 let size = self.frontier.size();
                 if size % CHECKPOINT_EVERY == 0 {
                     self.boundaries.push((size, self.frontier.root()));
+                    self.checkpointed = self.frontier.clone();
                 }
                 (index, record)
             })
             .collect()
     }
 
-    /// The new frontier, and the signed checkpoints due: one at each multiple of
+    /// The frontier to cache (at the newest checkpoint's size), and the signed checkpoints due: one at each multiple of
     /// `CHECKPOINT_EVERY` the batch reached, and one at its end when forced, when
     /// `CHECKPOINT_EVERY` records are unsigned, or when the last is `CHECKPOINT_MAX_AGE_MS`
     /// old. Signing costs microseconds; the roots at the boundaries were taken as the
@@ -169,7 +187,12 @@ impl Planner {
                 signer.sign(&body).map(|note| (size, note))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        Ok((self.frontier, checkpoints))
+        let cached = if due {
+            self.frontier
+        } else {
+            self.checkpointed
+        };
+        Ok((cached, checkpoints))
     }
 }
 
@@ -180,8 +203,8 @@ pub struct TipRows {
     pub head: Option<(i64, String)>,
     /// `(size, frontier)` from `tree_state`.
     pub cached: Option<(i64, String)>,
-    /// `(tree_size, signed_at)` of the newest checkpoint.
-    pub last_checkpoint: Option<(i64, String)>,
+    /// `(tree_size, signed_at, note)` of the newest checkpoint.
+    pub last_checkpoint: Option<(i64, String, String)>,
 }
 
 impl TipRows {
@@ -196,24 +219,104 @@ impl TipRows {
         })
     }
 
-    /// The cached frontier when it decodes, agrees with its size column and ends at
-    /// `head`; `None` means rebuild it from the records' hashes.
-    pub fn cached_frontier(&self, head: &ChainHead) -> Option<Frontier> {
-        let (size, text) = self.cached.as_ref()?;
-        Frontier::decode(text)
-            .ok()
-            .filter(|f| f.size() == *size as u64 && f.size() == head.seq)
+    /// The newest checkpoint's size and root, read from its note (not its columns),
+    /// after checking that it was signed for `origin` and that its `tree_size` column
+    /// is the note's size.
+    fn signed(&self, origin: &str) -> Result<Option<(u64, Hash)>, StoreError> {
+        let Some((column, _, text)) = &self.last_checkpoint else {
+            return Ok(None);
+        };
+        let unreadable = |e: String| {
+            StoreError::RefuseToSign(format!("the newest stored checkpoint is unreadable ({e})"))
+        };
+        let opened = note::open(text, &[]).map_err(|e| unreadable(e.to_string()))?;
+        let cp = Checkpoint::parse(&opened.body).map_err(|e| unreadable(e.to_string()))?;
+        if cp.origin != origin {
+            return Err(StoreError::OriginChanged {
+                stored: origin.to_string(),
+                signed: cp.origin,
+            });
+        }
+        if *column != cp.size as i64 {
+            return Err(StoreError::RefuseToSign(format!(
+                "the newest stored checkpoint's tree_size column says {column} but its note says {}",
+                cp.size
+            )));
+        }
+        Ok(Some((cp.size, cp.root)))
     }
 
-    /// The tip, given the head and the frontier settled from these rows.
-    pub fn tip(self, head: ChainHead, frontier: Frontier) -> TipState {
-        TipState {
+    /// The cached frontier, when it decodes, agrees with its size column and
+    /// reproduces the newest checkpoint's root at its size: where the hashes read for
+    /// the tip may start. `None` means read them all.
+    pub fn trusted_start(&self, origin: &str) -> Result<Option<Frontier>, StoreError> {
+        let signed = self.signed(origin)?;
+        let Some((size, text)) = self.cached.as_ref() else {
+            return Ok(None);
+        };
+        let Some(cached) = Frontier::decode(text)
+            .ok()
+            .filter(|f| f.size() == *size as u64)
+        else {
+            return Ok(None);
+        };
+        Ok(match signed {
+            Some((signed_size, root)) => {
+                (cached.size() == signed_size && cached.root() == root).then_some(cached)
+            }
+            None => (cached.size() == 0).then_some(cached),
+        })
+    }
+
+    /// The tip: `start` (from `trusted_start`) extended by the stored hashes of the
+    /// records after it, oldest first. Refuses when the records do not end at the
+    /// head or do not reproduce the newest signed root.
+    pub fn tip(
+        self,
+        origin: &str,
+        start: Option<Frontier>,
+        hashes_after: &[String],
+    ) -> Result<TipState, StoreError> {
+        let head = self.head()?;
+        let signed = self.signed(origin)?;
+        let signed_size = signed.map_or(0, |(size, _)| size);
+        let mut frontier = start.unwrap_or_default();
+        let mut checkpointed = (frontier.size() == signed_size).then(|| frontier.clone());
+        for h in hashes_after {
+            frontier.push(decode_hash(h)?);
+            if frontier.size() == signed_size {
+                checkpointed = Some(frontier.clone());
+            }
+        }
+        let checkpointed = match (checkpointed, signed) {
+            (Some(f), Some((size, root))) if f.root() != root => {
+                return Err(StoreError::RefuseToSign(format!(
+                    "the stored records do not reproduce the signed checkpoint at size {size}"
+                )))
+            }
+            (Some(f), _) => f,
+            (None, _) => {
+                return Err(StoreError::RefuseToSign(format!(
+                    "the ledger holds {} records, fewer than its newest checkpoint's {signed_size}",
+                    frontier.size()
+                )))
+            }
+        };
+        if frontier.size() != head.seq {
+            return Err(StoreError::RefuseToSign(format!(
+                "the ledger holds {} records but its head is seq {}",
+                frontier.size(),
+                head.seq
+            )));
+        }
+        Ok(TipState {
             head,
             frontier,
             last_checkpoint: self
                 .last_checkpoint
-                .map(|(size, at)| (size as u64, signed_at_ms(&at))),
-        }
+                .map(|(size, at, _)| (size as u64, signed_at_ms(&at))),
+            checkpointed,
+        })
     }
 }
 
@@ -223,16 +326,6 @@ pub fn decode_hash(text: &str) -> Result<Hash, StoreError> {
     hex::decode_to_slice(text, &mut h)
         .map_err(|_| StoreError::Corrupt(format!("stored hash `{text}` is not 64 hex digits")))?;
     Ok(h)
-}
-
-/// Rebuilds a frontier from the records' stored hashes, oldest first, for when the
-/// cached one is missing or stale.
-pub fn frontier_of<S: AsRef<str>>(hashes: &[S]) -> Result<Frontier, StoreError> {
-    let mut f = Frontier::new();
-    for h in hashes {
-        f.push(decode_hash(h.as_ref())?);
-    }
-    Ok(f)
 }
 
 #[cfg(test)]
@@ -258,6 +351,7 @@ mod tests {
                 head: ChainHead::genesis(),
                 frontier: Frontier::new(),
                 last_checkpoint,
+                checkpointed: Frontier::new(),
             },
             "test/log",
             now,

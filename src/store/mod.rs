@@ -4,13 +4,16 @@
 //! store knows nothing of widgets or terminals; it persists what the ledger sealed.
 
 mod batch;
+mod ledger_state;
 mod location;
 mod postgres;
 pub mod query;
 mod read;
+mod row;
 mod sqlite;
 
 pub use batch::{Duplicate, CHECKPOINT_EVERY, CHECKPOINT_MAX_AGE_MS};
+pub use ledger_state::IntegrityCheck;
 pub use location::{Location, LocationError};
 pub use query::{Filter, Order, Page};
 pub use read::AgentTotals;
@@ -19,7 +22,7 @@ pub use sqlite::NotWritable;
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::IndexedColumns;
 use crate::ledger::note::{NoteError, NoteSigner};
-use crate::ledger::verify::{RowView, StoredRow};
+pub use row::{RowView, StoredRow};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -53,6 +56,10 @@ pub enum StoreError {
     Sign(#[from] NoteError),
     #[error("the store is inconsistent: {0}")]
     Corrupt(String),
+    #[error("refusing to seal: the store names its log `{stored}`, but its newest checkpoint was signed for `{signed}` (was ledger_meta's origin changed?); run `custody verify`")]
+    OriginChanged { stored: String, signed: String },
+    #[error("refusing to sign a checkpoint: {0}; run `custody verify`")]
+    RefuseToSign(String),
     #[error("cannot create {path}: {source}")]
     Dir {
         path: PathBuf,

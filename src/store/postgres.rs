@@ -2,7 +2,7 @@
 //! take a transaction-scoped advisory lock, so exactly one seals at a time; each commit
 //! NOTIFYs `custody_events` so live tails wake without polling.
 
-use super::batch::{frontier_of, plan_batch, PlanInput, TipRows, TipState};
+use super::batch::{plan_batch, PlanInput, TipRows, TipState};
 use super::query::{select_rows, Bind, Placeholder};
 use super::{
     query_err, stored_row, Filter, Page, SealBatch, SealOutcome, Sealed, StoreError,
@@ -10,7 +10,7 @@ use super::{
 };
 use crate::event::Event;
 use crate::ledger::columns::{search_text, IndexedColumns};
-use crate::ledger::verify::StoredRow;
+use crate::store::StoredRow;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::Connection;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -206,7 +206,7 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(query_err("taking the sealer lock"))?;
-        let tip = read_tip(&mut tx).await?;
+        let tip = read_tip(&mut tx, &self.origin).await?;
         let ids: Vec<String> = events.iter().map(|e| e.event_id.clone()).collect();
         let existing: HashSet<String> =
             sqlx::query_scalar("SELECT event_id FROM events WHERE event_id = ANY($1)")
@@ -280,7 +280,7 @@ impl PgStore {
         if !plan.sealed.is_empty() {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
-                .bind(plan.frontier.size().to_string())
+                .bind(plan.size.to_string())
                 .execute(&mut *tx)
                 .await
                 .map_err(query_err("notifying live tails"))?;
@@ -364,7 +364,7 @@ impl PgStore {
     }
 }
 
-async fn read_tip(conn: &mut PgConnection) -> Result<TipState, StoreError> {
+async fn read_tip(conn: &mut PgConnection, origin: &str) -> Result<TipState, StoreError> {
     let rows = TipRows {
         head: sqlx::query_as("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1")
             .fetch_optional(&mut *conn)
@@ -375,22 +375,19 @@ async fn read_tip(conn: &mut PgConnection) -> Result<TipState, StoreError> {
             .await
             .map_err(query_err("reading the Merkle frontier"))?,
         last_checkpoint: sqlx::query_as(
-            "SELECT tree_size, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
+            "SELECT tree_size, signed_at, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
         )
         .fetch_optional(&mut *conn)
         .await
         .map_err(query_err("reading the latest checkpoint"))?,
     };
-    let head = rows.head()?;
-    let frontier = match rows.cached_frontier(&head) {
-        Some(f) => f,
-        None => {
-            let hashes: Vec<String> = sqlx::query_scalar("SELECT hash FROM events ORDER BY seq")
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(query_err("rebuilding the Merkle frontier"))?;
-            frontier_of(&hashes)?
-        }
-    };
-    Ok(rows.tip(head, frontier))
+    let start = rows.trusted_start(origin)?;
+    let after = start.as_ref().map_or(0, |f| f.size() as i64);
+    let hashes: Vec<String> =
+        sqlx::query_scalar("SELECT hash FROM events WHERE seq > $1 ORDER BY seq")
+            .bind(after)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(query_err("reading the records' hashes"))?;
+    rows.tip(origin, start, &hashes)
 }

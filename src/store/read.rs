@@ -5,7 +5,7 @@
 use super::query::{select_by_seq, Bind, Placeholder, Sql};
 use super::{query_err, stored_row, Store, StoreError};
 use crate::event::Timestamp;
-use crate::ledger::verify::StoredRow;
+use crate::store::StoredRow;
 
 /// One agent's totals.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 
 use super::{query_err, Filter, Page, SealBatch, SealOutcome, StoreError, StoredCheckpoint};
 use crate::event::Event;
-use crate::ledger::verify::StoredRow;
+use crate::store::StoredRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 use std::path::{Path, PathBuf};

@@ -11,7 +11,7 @@
 use super::super::query::{select_rows, Bind, Filter, Order, Page, Placeholder};
 use super::super::{query_err, StoreError};
 use crate::ledger::columns::IndexedColumns;
-use crate::ledger::verify::StoredRow;
+use crate::store::StoredRow;
 use sqlx::SqlitePool;
 
 /// Rows per pack: enough that hand-offs stop mattering, few enough that SQLite builds

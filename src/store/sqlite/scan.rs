@@ -11,7 +11,7 @@
 
 use super::super::StoreError;
 use crate::ledger::columns::StoredColumns;
-use crate::ledger::verify::RowView;
+use crate::store::RowView;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use std::io::Write;

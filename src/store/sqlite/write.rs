@@ -8,7 +8,7 @@
 //! work. Records are sealed (canonical JSON, hashing) a slice at a time on a second
 //! thread while the previous slice is inserted, so the two overlap.
 
-use super::super::batch::{frontier_of, split_duplicates, Planner, TipRows, TipState};
+use super::super::batch::{split_duplicates, Planner, TipRows, TipState};
 use super::super::{SealOutcome, Sealed, StoreError};
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::{search_text, IndexedColumns};
@@ -129,7 +129,7 @@ fn seal_on(
     let tx = conn
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(failed("starting the sealing transaction"))?;
-    let tip = read_tip(&tx)?;
+    let tip = read_tip(&tx, &job.origin)?;
     let existing = stored_ids(&tx, &events)?;
     let (fresh, duplicates) = split_duplicates(events, &existing);
     let planner = Planner::new(tip, &job.origin, job.now);
@@ -277,9 +277,10 @@ fn seal_and_insert(
     })
 }
 
-/// The head of the chain, the Merkle frontier (rebuilt from the hashes when the cached
-/// one is missing or stale) and the latest checkpoint, read inside the transaction.
-fn read_tip(conn: &Connection) -> Result<TipState, StoreError> {
+/// The head of the chain, the Merkle frontier (from the cache when it reproduces the
+/// newest checkpoint, else rebuilt from the hashes) and the latest checkpoint, read
+/// inside the transaction.
+fn read_tip(conn: &Connection, origin: &str) -> Result<TipState, StoreError> {
     let pair = |sql: &str, what| {
         conn.query_row(sql, [], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
@@ -294,26 +295,25 @@ fn read_tip(conn: &Connection) -> Result<TipState, StoreError> {
             "SELECT size, frontier FROM tree_state WHERE id = 1",
             "reading the Merkle frontier",
         )?,
-        last_checkpoint: pair(
-            "SELECT tree_size, signed_at FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
-            "reading the latest checkpoint",
-        )?,
+        last_checkpoint: conn
+            .query_row(
+                "SELECT tree_size, signed_at, note FROM checkpoints ORDER BY tree_size DESC LIMIT 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(failed("reading the latest checkpoint"))?,
     };
-    let head = rows.head()?;
-    let frontier = match rows.cached_frontier(&head) {
-        Some(f) => f,
-        None => {
-            let what = "rebuilding the Merkle frontier";
-            let mut statement = conn
-                .prepare("SELECT hash FROM events ORDER BY seq")
-                .map_err(failed(what))?;
-            let hashes = statement
-                .query_map([], |r| r.get::<_, String>(0))
-                .map_err(failed(what))?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(failed(what))?;
-            frontier_of(&hashes)?
-        }
-    };
-    Ok(rows.tip(head, frontier))
+    let start = rows.trusted_start(origin)?;
+    let after = start.as_ref().map_or(0, |f| f.size() as i64);
+    let what = "reading the records' hashes";
+    let mut statement = conn
+        .prepare("SELECT hash FROM events WHERE seq > ?1 ORDER BY seq")
+        .map_err(failed(what))?;
+    let hashes = statement
+        .query_map([after], |r| r.get::<_, String>(0))
+        .map_err(failed(what))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(failed(what))?;
+    rows.tip(origin, start, &hashes)
 }
