@@ -5,6 +5,9 @@
 
 mod common;
 
+#[path = "ingest/trust.rs"]
+mod trust;
+
 use common::{event_line, Sandbox};
 
 #[test]

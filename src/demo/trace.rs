@@ -8,7 +8,7 @@ use super::forge::Forge;
 use super::moves::Move;
 use crate::event::{
     Action, Actor, ActorType, Agent, AiOutput, Approval, ApprovalMode, Context, Event, Model,
-    Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, Tier, Timestamp, TriggerType,
+    Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, Tier, Timestamp, TriggerType, is_custody_kind, SealedBy,
 };
 use chrono::DateTime;
 use serde_json::{json, Value};
@@ -97,6 +97,8 @@ impl Trace {
             reversibility: None,
             justification: None,
             exercise: self.exercise,
+            // The demo's history stands in for custody's own responders.
+            sealed_by: is_custody_kind(kind).then_some(SealedBy::Custody),
         }
     }
 

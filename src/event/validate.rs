@@ -21,14 +21,14 @@ pub struct LineError {
 }
 
 impl LineError {
-    fn line(reason: impl Into<String>) -> Self {
+    pub(super) fn line(reason: impl Into<String>) -> Self {
         LineError {
             field: None,
             reason: reason.into(),
         }
     }
 
-    fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(super) fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
         LineError {
             field: Some(field.into()),
             reason: reason.into(),

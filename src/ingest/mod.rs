@@ -8,7 +8,7 @@ mod lines;
 
 pub use lines::{read_capped_line, LineRead, MAX_LINE_BYTES};
 
-use crate::event::{parse_line, Event, LineError};
+use crate::event::{check_producer_event, parse_line, Event, LineError};
 use crate::ledger::note::NoteSigner;
 use crate::store::{SealContext, Store, StoreError};
 use std::io::BufRead;
@@ -103,7 +103,7 @@ fn parse_all<R: BufRead>(
         let (bytes, result) = match read {
             LineRead::Eof => break,
             LineRead::Line(n) if buf.iter().all(u8::is_ascii_whitespace) => (n, None),
-            LineRead::Line(n) => (n, Some(parse_line(&buf))),
+            LineRead::Line(n) => (n, Some(parse_producer_line(&buf))),
             LineRead::TooLong(n) => (
                 n,
                 Some(Err(LineError {
@@ -135,6 +135,14 @@ fn parse_all<R: BufRead>(
     if !chunk.is_empty() {
         let _ = tx.blocking_send(Ok(chunk));
     }
+}
+
+/// A line as a producer may send it: valid, and not one of the kinds (or carrying the
+/// mark) only custody seals.
+fn parse_producer_line(bytes: &[u8]) -> Result<Event, LineError> {
+    let event = parse_line(bytes)?;
+    check_producer_event(&event)?;
+    Ok(event)
 }
 
 async fn seal_chunk(
