@@ -24,11 +24,13 @@ pub struct TipState {
     pub last_checkpoint: Option<(u64, i64)>,
 }
 
-/// A duplicate: the index of the event in the batch and its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A duplicate: the index of the event in the batch, its id, and the event itself (so
+/// the caller can tell an identical re-send from a conflicting body).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Duplicate {
     pub index: usize,
     pub event_id: String,
+    pub event: Event,
 }
 
 #[derive(Debug)]
@@ -80,7 +82,8 @@ pub fn split_duplicates(
         if existing.contains(&event.event_id) || !seen.insert(event.event_id.clone()) {
             duplicates.push(Duplicate {
                 index,
-                event_id: event.event_id,
+                event_id: event.event_id.clone(),
+                event,
             });
         } else {
             fresh.push((index, event));
