@@ -5,6 +5,10 @@
 
 mod common;
 
+#[path = "ingest/messages.rs"]
+mod messages;
+#[path = "ingest/stream.rs"]
+mod stream;
 #[path = "ingest/trust.rs"]
 mod trust;
 
