@@ -454,3 +454,15 @@ fn hostile_text_in_events_is_escaped_when_printed() {
         assert!(out.contains("evil\\u{1b}]0;pwned\\u{7}"), "{out}");
     }
 }
+
+#[test]
+fn pausing_an_agent_never_seen_is_refused_unless_forced() {
+    let desk = Desk::new(200);
+    let out = desk.run("raj", &pause_args("deploy-bto", &[]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("agent `deploy-bto` has never been seen"), "{stderr}");
+    assert!(desk.sealed_since_seed().is_empty());
+    desk.ok("raj", &pause_args("deploy-bto", &["--force"]));
+    assert_eq!(desk.paused_text(), "paused deploy-bto by raj\n");
+}
