@@ -461,7 +461,10 @@ fn pausing_an_agent_never_seen_is_refused_unless_forced() {
     let out = desk.run("raj", &pause_args("deploy-bto", &[]));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("agent `deploy-bto` has never been seen"), "{stderr}");
+    assert!(
+        stderr.contains("agent `deploy-bto` has never been seen"),
+        "{stderr}"
+    );
     assert!(desk.sealed_since_seed().is_empty());
     desk.ok("raj", &pause_args("deploy-bto", &["--force"]));
     assert_eq!(desk.paused_text(), "paused deploy-bto by raj\n");

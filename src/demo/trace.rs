@@ -7,8 +7,9 @@ use super::agents::{Bot, Human};
 use super::forge::Forge;
 use super::moves::Move;
 use crate::event::{
-    Action, Actor, ActorType, Agent, AiOutput, Approval, ApprovalMode, Context, Event, Model,
-    Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, Tier, Timestamp, TriggerType, is_custody_kind, SealedBy,
+    is_custody_kind, Action, Actor, ActorType, Agent, AiOutput, Approval, ApprovalMode, Context,
+    Event, Model, Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, SealedBy, Tier,
+    Timestamp, TriggerType,
 };
 use chrono::DateTime;
 use serde_json::{json, Value};

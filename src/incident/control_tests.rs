@@ -13,7 +13,9 @@ fn control(n: i64, kind: &str, agent: &str, status: Option<&str>) -> Event {
     if let Some(s) = status {
         v["outcome"] = json!({"status": s});
     }
-    serde_json::from_value::<Event>(v).unwrap().sealed_by_custody()
+    serde_json::from_value::<Event>(v)
+        .unwrap()
+        .sealed_by_custody()
 }
 
 #[test]

@@ -11,7 +11,9 @@ fn at(minute: i64) -> Timestamp {
 
 /// An event as custody sealed it (the demo's history marks its own responders' events).
 fn event(v: serde_json::Value) -> Event {
-    serde_json::from_value::<Event>(v).unwrap().sealed_by_custody()
+    serde_json::from_value::<Event>(v)
+        .unwrap()
+        .sealed_by_custody()
 }
 
 /// The demo's shape: no title, params `{incident, severity}`, a response correlation id

@@ -145,7 +145,9 @@ mod tests {
 
     #[test]
     fn a_whole_file_reads_back_unchanged() {
-        let text: Vec<u8> = (0..200_000).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
+        let text: Vec<u8> = (0..200_000)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
         let mut blocks = Blocks::spawn(std::io::Cursor::new(text.clone()));
         let mut back = Vec::new();
         blocks.read_to_end(&mut back).unwrap();

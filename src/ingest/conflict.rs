@@ -64,15 +64,23 @@ mod tests {
 
     #[test]
     fn the_same_event_written_differently_is_the_same_body() {
-        let a = event(r#"{"event_id":"a","time":"2026-11-23T01:00:00Z","kind":"ai.action","risk_score":1.0,"tier":"T1"}"#);
-        let b = event(r#"{"tier":"T1","risk_score":1,"kind":"ai.action","time":"2026-11-23T01:00:00.000Z","event_id":"a"}"#);
+        let a = event(
+            r#"{"event_id":"a","time":"2026-11-23T01:00:00Z","kind":"ai.action","risk_score":1.0,"tier":"T1"}"#,
+        );
+        let b = event(
+            r#"{"tier":"T1","risk_score":1,"kind":"ai.action","time":"2026-11-23T01:00:00.000Z","event_id":"a"}"#,
+        );
         assert!(same_body(&a, &b));
     }
 
     #[test]
     fn a_changed_field_is_a_different_body() {
-        let a = event(r#"{"event_id":"a","time":"2026-11-23T01:00:00Z","kind":"ai.action","tier":"T1"}"#);
-        let b = event(r#"{"event_id":"a","time":"2026-11-23T01:00:00Z","kind":"ai.action","tier":"T3"}"#);
+        let a = event(
+            r#"{"event_id":"a","time":"2026-11-23T01:00:00Z","kind":"ai.action","tier":"T1"}"#,
+        );
+        let b = event(
+            r#"{"event_id":"a","time":"2026-11-23T01:00:00Z","kind":"ai.action","tier":"T3"}"#,
+        );
         assert!(!same_body(&a, &b));
     }
 }

@@ -18,8 +18,7 @@
 use super::plan::Plan;
 use crate::event::{
     Action, Actor, ActorType, Agent, Context, Event, Outcome, OutcomeStatus, Reversibility,
-    SealedBy,
-    Timestamp,
+    SealedBy, Timestamp,
 };
 use crate::exec::run::{RunReport, RunStatus};
 use serde_json::{json, Map, Value};

@@ -24,9 +24,14 @@ fn the_same_event_id_with_a_different_body_is_a_reject_naming_the_stored_seq() {
     let out = ingest_text(&sb, "again.jsonl", again.as_bytes(), &[]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("line 1: duplicate event_id same"), "{stderr}");
     assert!(
-        stderr.contains("line 2: field `event_id`: `same` is already stored at seq 1 with a different body"),
+        stderr.contains("line 1: duplicate event_id same"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(
+            "line 2: field `event_id`: `same` is already stored at seq 1 with a different body"
+        ),
         "{stderr}"
     );
     assert_eq!(sb.ok(&["export"]).lines().count(), 1);
@@ -47,7 +52,12 @@ fn a_byte_order_mark_at_the_start_of_a_file_is_skipped() {
     let mut text = b"\xEF\xBB\xBF".to_vec();
     text.extend_from_slice(format!("{}\n", event_line("bom", "T1", "x")).as_bytes());
     let out = ingest_text(&sb, "bom.jsonl", &text, &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -71,11 +81,18 @@ fn rejects_are_capped_on_stderr_and_all_written_to_the_rejects_file() {
     );
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert_eq!(stderr.lines().filter(|l| l.starts_with("line ")).count(), 20, "{stderr}");
+    assert_eq!(
+        stderr.lines().filter(|l| l.starts_with("line ")).count(),
+        20,
+        "{stderr}"
+    );
     assert!(stderr.contains("… and 5 more rejects"), "{stderr}");
     let all = std::fs::read_to_string(&rejects).unwrap();
     assert_eq!(all.lines().count(), 25, "{all}");
-    assert!(all.lines().last().unwrap().starts_with("line 25: "), "{all}");
+    assert!(
+        all.lines().last().unwrap().starts_with("line 25: "),
+        "{all}"
+    );
 }
 
 #[test]
@@ -86,6 +103,12 @@ fn an_unregistered_reason_code_is_kept_and_flagged() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
-    assert!(stderr.contains("line 1: reason_code `vibes` is not registered"), "{stderr}");
-    assert!(stdout.contains("1 sealed") && stdout.contains("1 with an unregistered reason code"), "{stdout}");
+    assert!(
+        stderr.contains("line 1: reason_code `vibes` is not registered"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("1 sealed") && stdout.contains("1 with an unregistered reason code"),
+        "{stdout}"
+    );
 }

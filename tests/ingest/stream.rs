@@ -35,7 +35,12 @@ fn a_line_written_to_a_waiting_pipe_is_sealed_within_a_second() {
     sb.ok(&["export"]); // the store exists before the clock starts
     let mut child = streaming(&sb, &[]);
     let mut stdin = child.stdin.take().unwrap();
-    writeln!(stdin, "{}", event_line("slow-1", "T1", "one line, then quiet")).unwrap();
+    writeln!(
+        stdin,
+        "{}",
+        event_line("slow-1", "T1", "one line, then quiet")
+    )
+    .unwrap();
     stdin.flush().unwrap();
     let written = Instant::now();
     let n = wait_for_records(&sb, 1, Duration::from_secs(5));
@@ -54,11 +59,20 @@ fn sigterm_seals_the_lines_already_read_and_says_so() {
     let mut stdin = child.stdin.take().unwrap();
     wait_until_catching_sigterm(child.id());
     for i in 0..3 {
-        writeln!(stdin, "{}", event_line(&format!("t-{i}"), "T1", "before the signal")).unwrap();
+        writeln!(
+            stdin,
+            "{}",
+            event_line(&format!("t-{i}"), "T1", "before the signal")
+        )
+        .unwrap();
     }
     stdin.flush().unwrap();
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(sb.ok(&["export"]).lines().count(), 0, "sealed before the signal");
+    assert_eq!(
+        sb.ok(&["export"]).lines().count(),
+        0,
+        "sealed before the signal"
+    );
     let pid = child.id().to_string();
     let kill = std::process::Command::new("kill")
         .args(["-TERM", &pid])
@@ -69,7 +83,10 @@ fn sigterm_seals_the_lines_already_read_and_says_so() {
     drop(stdin);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(143), "{stderr}");
-    assert!(stderr.contains("stopped by SIGTERM: 3 events sealed"), "{stderr}");
+    assert!(
+        stderr.contains("stopped by SIGTERM: 3 events sealed"),
+        "{stderr}"
+    );
     assert_eq!(sb.ok(&["export"]).lines().count(), 3);
     let (code, _) = sb.verify(&[]);
     assert_eq!(code, 0);

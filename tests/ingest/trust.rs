@@ -39,8 +39,7 @@ fn custodys_own_kinds_are_rejected_at_ingest_naming_line_and_kind() {
 fn a_producer_sending_the_seal_mark_is_rejected() {
     let sb = Sandbox::sqlite();
     let file = sb.path("marked.jsonl");
-    let mut e: serde_json::Value =
-        serde_json::from_str(&event_line("m-1", "T1", "x")).unwrap();
+    let mut e: serde_json::Value = serde_json::from_str(&event_line("m-1", "T1", "x")).unwrap();
     e["sealed_by"] = "custody".into();
     super::common::write(&file, &format!("{e}\n"));
     let out = sb.run(&["ingest", file.to_str().unwrap()]);

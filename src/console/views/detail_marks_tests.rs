@@ -24,7 +24,10 @@ fn a_control_event_custody_did_not_seal_is_called_forged_looking() {
 
 #[test]
 fn a_control_event_custody_sealed_says_so_and_is_not_called_forged() {
-    let sealed = RESUME.replace(r#""justification""#, r#""sealed_by":"custody","justification""#);
+    let sealed = RESUME.replace(
+        r#""justification""#,
+        r#""sealed_by":"custody","justification""#,
+    );
     let text = detail_of(&sealed);
     assert!(!text.contains("forged-looking"), "{text}");
     assert!(text.contains("sealed by custody"), "{text}");
