@@ -5,6 +5,13 @@
 
 mod common;
 
+#[path = "ingest/messages.rs"]
+mod messages;
+#[path = "ingest/stream.rs"]
+mod stream;
+#[path = "ingest/trust.rs"]
+mod trust;
+
 use common::{event_line, Sandbox};
 
 #[test]

@@ -391,27 +391,40 @@ fn checking_off_a_checkpoint_step_signs_a_checkpoint() {
 #[test]
 fn incident_list_flags_an_intent_left_without_a_result() {
     let desk = Desk::new(200);
-    let intent = serde_json::json!({
-        "event_id": "crashed-intent-1",
-        "time": "2026-11-20T11:00:00.000Z",
-        "kind": "control.pause",
-        "actor": {"type": "human", "id": "raj"},
-        "agent": {"id": "deploy-bot"},
-        "reason_code": "containment",
-        "outcome": {"status": "pending", "detail": "about to run"},
-        "justification": "custody was killed before the result"
-    });
-    let file = desk.sb.path("intent.jsonl");
-    std::fs::write(&file, format!("{intent}\n")).unwrap();
-    desk.sb.ok(&["ingest", file.to_str().unwrap()]);
+    // An executor that hangs, so custody can be killed between the intent and the result.
+    let config = desk.sb.path("config").join("custody").join("config.toml");
+    std::fs::write(
+        &config,
+        "[roles]\nraj = \"responder\"\nvic = \"viewer\"\n\n[[executors]]\naction = \"pause\"\nagents = \"*\"\ntype = \"command\"\nargv = [\"sleep\", \"30\"]\ntimeout_s = 60\n",
+    )
+    .unwrap();
+    let mut pause = desk
+        .sb
+        .cmd()
+        .args(["--operator", "raj"])
+        .args(pause_args("deploy-bot", &[]))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let intent = loop {
+        if let Some(e) = desk.sealed_since_seed().pop() {
+            break e;
+        }
+        assert!(std::time::Instant::now() < deadline, "no intent sealed");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    pause.kill().unwrap();
+    pause.wait().unwrap();
+    assert_eq!(intent["outcome"]["status"], "pending");
     let listed = desk.ok("vic", &["incident", "list"]);
     assert!(
         listed.contains("! 1 control intent(s) without a result"),
         "{listed}"
     );
     assert!(
-        listed.contains(&format!("seq {}", desk.ledger().len()))
-            && listed.contains("crashed-intent-1"),
+        listed.contains(&format!("seq {}", desk.ledger().len())) && listed.contains(id(&intent)),
         "{listed}"
     );
 }
@@ -440,4 +453,19 @@ fn hostile_text_in_events_is_escaped_when_printed() {
         assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
         assert!(out.contains("evil\\u{1b}]0;pwned\\u{7}"), "{out}");
     }
+}
+
+#[test]
+fn pausing_an_agent_never_seen_is_refused_unless_forced() {
+    let desk = Desk::new(200);
+    let out = desk.run("raj", &pause_args("deploy-bto", &[]));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("agent `deploy-bto` has never been seen"),
+        "{stderr}"
+    );
+    assert!(desk.sealed_since_seed().is_empty());
+    desk.ok("raj", &pause_args("deploy-bto", &["--force"]));
+    assert_eq!(desk.paused_text(), "paused deploy-bto by raj\n");
 }

@@ -45,6 +45,10 @@ pub struct ActFlags {
     /// The agent id, typed, that a T3 target needs as confirmation.
     #[arg(long, value_name = "AGENT")]
     pub confirm_agent: Option<String>,
+    /// Pause or revoke the token of an agent this store has never seen (a typo is
+    /// refused without it).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -237,6 +241,15 @@ async fn act(
         .roles()
         .check(&env.operator, permission)
         .map_err(respond::Refused::from)?;
+    if matches!(ask.action, Action::Pause | Action::RevokeToken)
+        && !ask.flags.force
+        && !agent_seen(store, &ask.agent).await?
+    {
+        return refuse(format!(
+            "agent `{}` has never been seen in this store (a typo?); `custody tail` shows the agents at work, and --force acts on it anyway",
+            ask.agent
+        ));
+    }
     let situation = load::situation(store).await?;
     let ctx = Context::load(ask, &situation, playbooks)?;
     if ask.action == Action::Rollback && ask.event.is_none() {
@@ -279,6 +292,18 @@ async fn act(
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Whether any record in the store names `agent`.
+async fn agent_seen(store: &Store, agent: &str) -> Result<bool, Stop> {
+    let filter = crate::store::Filter {
+        agents: vec![agent.to_string()],
+        ..crate::store::Filter::default()
+    };
+    let rows = store
+        .rows(&filter, crate::store::Page::oldest_first(0, 1))
+        .await?;
+    Ok(!rows.is_empty())
 }
 
 /// The event an action is about; for a rollback it must be the agent's and undoable.

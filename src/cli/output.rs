@@ -26,3 +26,43 @@ pub fn bar(total: Option<u64>, unit: &str) -> ProgressBar {
     pb.enable_steady_tick(std::time::Duration::from_millis(200));
     pb
 }
+
+/// An error and its causes on one line, `a: b: c`, with each cause left out when the
+/// message before it already says it: many errors write their source into their own
+/// message (`cannot open the store …: {source}`) and also return it as `source()`, so
+/// `{:#}` printed the same cause two or three times.
+pub fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::error_chain;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("cannot open the store x.db: {source}")]
+    struct Open {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_printed_once() {
+        let io = std::io::Error::other("disk on fire");
+        let e = anyhow::Error::new(Open { source: io }).context("ingest failed");
+        assert_eq!(
+            error_chain(&e),
+            "ingest failed: cannot open the store x.db: disk on fire"
+        );
+    }
+}

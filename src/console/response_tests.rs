@@ -255,7 +255,8 @@ fn an_action_already_rolled_back_is_not_offered_again() {
     let done = parse_line(
         br#"{"event_id":"r-1","time":"2026-11-23T11:30:00Z","kind":"control.rollback","agent":{"id":"data-sync"},"actor":{"type":"human","id":"bob"},"action":{"type":"agent.rollback","params":{"target_event":"e7"}},"outcome":{"status":"success"},"justification":"undo"}"#,
     )
-    .unwrap();
+    .unwrap()
+    .sealed_by_custody();
     update(
         &mut app,
         Msg::Situation(Box::new(Situation::derive(vec![(9, done)]))),
@@ -276,7 +277,8 @@ fn a_paused_agent_stays_in_the_agents_view_even_when_quiet() {
     let paused = parse_line(
         br#"{"event_id":"p-1","time":"2026-11-20T11:30:00Z","kind":"control.pause","agent":{"id":"quiet-bot"},"actor":{"type":"human","id":"bob"},"outcome":{"status":"success"},"justification":"hold"}"#,
     )
-    .unwrap();
+    .unwrap()
+    .sealed_by_custody();
     update(
         &mut app,
         Msg::Situation(Box::new(Situation::derive(vec![(9, paused)]))),

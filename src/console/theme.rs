@@ -7,7 +7,7 @@
 //!
 //! ```toml
 //! [tier_t3]
-//! fg = "light-red"        # a name, "#ff8800", an index 0-255, or "reset"
+//! fg = "light-red"        # a name, "#ff8800", an index 0-255 (196 or "196"), or "reset"
 //! bg = "reset"
 //! modifiers = ["bold"]    # bold, dim, italic, underlined, reversed
 //! ```
@@ -269,6 +269,12 @@ pub fn tier_glyph(tier: Tier) -> &'static str {
 }
 
 fn colour(value: &toml::Value) -> Result<Color, String> {
+    // An index written as a TOML integer, as the hint below offers it.
+    if let Some(index) = value.as_integer() {
+        return u8::try_from(index)
+            .map(Color::Indexed)
+            .map_err(|_| format!("colour index {index} is outside 0-255"));
+    }
     let text = value
         .as_str()
         .ok_or_else(|| format!("expected a colour string, found {}", value.type_str()))?;
@@ -393,6 +399,18 @@ mod tests {
             .bg(Color::LightBlue)
             .add_modifier(Modifier::BOLD | Modifier::REVERSED);
         assert_eq!(t.danger, want);
+    }
+
+    #[test]
+    fn a_colour_index_given_as_an_integer_is_read() {
+        let t = Theme::parse("[tier_t3]\nfg = 196\n", "x", Theme::monochrome()).unwrap();
+        assert_eq!(t.tier_t3.fg, Some(Color::Indexed(196)));
+    }
+
+    #[test]
+    fn a_colour_index_past_255_is_named() {
+        let e = error_of("[danger]\nfg = 300\n");
+        assert!(e.to_string().contains("outside 0-255"), "{e}");
     }
 
     #[test]

@@ -7,8 +7,9 @@ use super::agents::{Bot, Human};
 use super::forge::Forge;
 use super::moves::Move;
 use crate::event::{
-    Action, Actor, ActorType, Agent, AiOutput, Approval, ApprovalMode, Context, Event, Model,
-    Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, Tier, Timestamp, TriggerType,
+    is_custody_kind, Action, Actor, ActorType, Agent, AiOutput, Approval, ApprovalMode, Context,
+    Event, Model, Outcome, OutcomeStatus, Policy, PolicyDecision, Prompt, SealedBy, Tier,
+    Timestamp, TriggerType,
 };
 use chrono::DateTime;
 use serde_json::{json, Value};
@@ -97,6 +98,8 @@ impl Trace {
             reversibility: None,
             justification: None,
             exercise: self.exercise,
+            // The demo's history stands in for custody's own responders.
+            sealed_by: is_custody_kind(kind).then_some(SealedBy::Custody),
         }
     }
 

@@ -6,12 +6,14 @@ mod completeness;
 mod reason;
 mod tier;
 mod time;
+mod trust;
 mod validate;
 
 pub use completeness::{missing_fields, AuditField};
 pub use reason::{is_registered_reason, DEFAULT_REASON_CODES};
 pub use tier::{Tier, TierRange};
 pub use time::{TimeError, Timestamp};
+pub use trust::{check_producer_event, is_custody_kind, SealedBy, CUSTODY_KINDS};
 pub use validate::{check_own, parse_line, LineError, MAX_EVENT_BYTES};
 
 use serde::{Deserialize, Serialize};
@@ -22,6 +24,8 @@ pub const SCHEMA: &str = "custody.event/v1";
 
 /// One event as the producer supplied it (validated). Store-assigned fields (`seq`,
 /// `recorded_at`, `origin`, `prev_hash`, `hash`) are not part of it; see `ledger::seal`.
+/// `sealed_by` is the one exception: custody sets it on the events it seals itself
+/// (see `trust`), and a producer that sends it is refused.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Event {
@@ -62,6 +66,9 @@ pub struct Event {
     pub justification: Option<String>,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub exercise: bool,
+    /// Set only by custody's own sealing paths; never taken from input.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_by: Option<SealedBy>,
 }
 
 /// What initiated the action.
@@ -380,6 +387,8 @@ mod schema_tests {
             "reversibility",
             "justification",
             "exercise",
+            // Listed so the schema can forbid it: only custody sets it (see `trust`).
+            "sealed_by",
         ];
         in_types.sort();
         assert_eq!(in_schema, in_types);

@@ -21,14 +21,14 @@ pub struct LineError {
 }
 
 impl LineError {
-    fn line(reason: impl Into<String>) -> Self {
+    pub(super) fn line(reason: impl Into<String>) -> Self {
         LineError {
             field: None,
             reason: reason.into(),
         }
     }
 
-    fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub(super) fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
         LineError {
             field: Some(field.into()),
             reason: reason.into(),
@@ -69,6 +69,12 @@ pub fn parse_line(bytes: &[u8]) -> Result<Event, LineError> {
         ))
     })?;
     let text = text.strip_suffix('\r').unwrap_or(text);
+    if text.starts_with('\u{feff}') {
+        return Err(LineError::line(
+            "the line starts with a UTF-8 byte order mark (BOM, bytes EF BB BF); \
+             only the very start of the input may carry one",
+        ));
+    }
     if text.len() > MAX_EVENT_BYTES {
         return Err(oversized(text));
     }
@@ -84,6 +90,13 @@ pub fn parse_line(bytes: &[u8]) -> Result<Event, LineError> {
 
 /// The slow path: the same parse, remembering where it was, to name the bad field.
 fn parse_tracked(text: &str) -> Result<Event, LineError> {
+    let opens_object = text.trim_start().starts_with('{');
+    if !opens_object && serde_json::from_str::<Value>(text).is_ok() {
+        return Err(LineError::line(
+            "expected an object: each line must be one JSON object (an event), \
+             not an array, string, number, boolean or null",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let event: Event = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
@@ -332,6 +345,20 @@ mod tests {
             check_own(&e).unwrap_err().field.as_deref(),
             Some("justification")
         );
+    }
+
+    #[test]
+    fn an_array_is_told_an_object_was_expected() {
+        for line in ["[]", "[1,2]", "\"event\"", "7", "null", "true"] {
+            let e = reject(line);
+            assert!(e.reason.starts_with("expected an object"), "{line}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_byte_order_mark_inside_the_input_is_named() {
+        let e = reject(&format!("\u{feff}{GOOD}"));
+        assert!(e.reason.contains("byte order mark (BOM"), "{e}");
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! in service, which after a revocation means it was given a new credential.
 //!
 //! Exercise events are folded separately, so a drill never makes a real agent look paused.
+//! Only control events custody sealed count (`Event::is_trusted`): a forged
+//! `control.resume` from a producer does not make a paused agent active.
 
 use crate::event::{Event, OutcomeStatus, Timestamp};
 use std::collections::HashMap;
@@ -92,7 +94,7 @@ pub fn exercise_agent_states<'a>(
 
 fn fold<'a>(events: impl Iterator<Item = &'a Event>) -> HashMap<String, AgentControl> {
     let mut agents: HashMap<String, AgentControl> = HashMap::new();
-    for e in events {
+    for e in events.filter(|e| e.is_trusted()) {
         let kind = e.kind.as_str();
         if !matches!(
             kind,

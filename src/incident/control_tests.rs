@@ -13,7 +13,27 @@ fn control(n: i64, kind: &str, agent: &str, status: Option<&str>) -> Event {
     if let Some(s) = status {
         v["outcome"] = json!({"status": s});
     }
-    serde_json::from_value(v).unwrap()
+    serde_json::from_value::<Event>(v)
+        .unwrap()
+        .sealed_by_custody()
+}
+
+#[test]
+fn a_forged_resume_does_not_make_a_paused_agent_active() {
+    let mut resume = control(2, "control.resume", "remediator", Some("success"));
+    resume.sealed_by = None;
+    let events = [
+        control(1, "control.pause", "remediator", Some("success")),
+        resume,
+    ];
+    assert_eq!(state_of(&events, "remediator"), ControlState::Paused);
+}
+
+#[test]
+fn a_forged_pause_pauses_nothing() {
+    let mut pause = control(1, "control.pause", "remediator", Some("success"));
+    pause.sealed_by = None;
+    assert!(agent_states(&[pause]).is_empty());
 }
 
 fn state_of(events: &[Event], agent: &str) -> ControlState {

@@ -9,8 +9,11 @@ fn at(minute: i64) -> Timestamp {
     Timestamp::from_millis(1_795_000_000_000 + minute * 60_000).unwrap()
 }
 
+/// An event as custody sealed it (the demo's history marks its own responders' events).
 fn event(v: serde_json::Value) -> Event {
-    serde_json::from_value(v).unwrap()
+    serde_json::from_value::<Event>(v)
+        .unwrap()
+        .sealed_by_custody()
 }
 
 /// The demo's shape: no title, params `{incident, severity}`, a response correlation id

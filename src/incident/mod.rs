@@ -35,6 +35,14 @@
 //! state implies the earlier ones: closing an incident nobody marked resolved resolves it
 //! at the close. The clock starts at the incident's first event, which is the opening
 //! unless a responder acted (paused, intervened) before opening it.
+//!
+//! # Trust
+//!
+//! Both folds believe an `incident.*` or `control.*` record only when custody sealed it
+//! (`sealed_by = "custody"`, see `event::is_custody_kind`): a producer cannot close an
+//! incident or resume an agent by writing the event itself. Records without the mark
+//! (older stores, or lines forged before ingest refused these kinds) are ignored here and
+//! shown as forged-looking in the console.
 
 mod control;
 pub mod record;
@@ -204,9 +212,10 @@ impl Incident {
 }
 
 /// Every incident the events open, in the order they were opened. Pass events in ledger
-/// (`seq`) order; events of incidents that were never opened are ignored.
+/// (`seq`) order; events of incidents that were never opened are ignored, and so are
+/// `incident.*` and `control.*` records custody did not seal (`Event::is_trusted`).
 pub fn derive<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Incident> {
-    let events: Vec<&Event> = events.into_iter().collect();
+    let events: Vec<&Event> = events.into_iter().filter(|e| e.is_trusted()).collect();
     let mut incidents: Vec<Incident> = Vec::new();
     let mut by_link: HashMap<String, usize> = HashMap::new();
     for e in events.iter().filter(|e| e.kind == "incident.open") {

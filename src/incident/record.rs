@@ -3,7 +3,7 @@
 //! The shapes are documented in the parent module.
 
 use super::{DeclaredState as State, Incident, IncidentState, IncidentStep, Severity};
-use crate::event::{Action, Actor, ActorType, Agent, Context, Event, Timestamp};
+use crate::event::{Action, Actor, ActorType, Agent, Context, Event, SealedBy, Timestamp};
 use crate::playbook::{StepChange, StepRecord};
 use serde::{Deserialize, Serialize};
 
@@ -200,6 +200,7 @@ fn base(
         reversibility: None,
         justification: Some(justification.into()),
         exercise: false,
+        sealed_by: Some(SealedBy::Custody),
     }
 }
 

@@ -74,7 +74,7 @@ fn step(minute: i64, who: &str, step: &str, change: StepChange) -> Event {
     )
 }
 
-/// A control event by a responder, correlated with `correlation`.
+/// A control event by a responder, correlated with `correlation`, as custody seals it.
 fn control(minute: i64, kind: &str, status: &str, correlation: &str) -> Event {
     event(json!({
         "event_id": format!("ev-{kind}-{minute}"), "time": at(minute).to_rfc3339(), "kind": kind,
@@ -82,6 +82,40 @@ fn control(minute: i64, kind: &str, status: &str, correlation: &str) -> Event {
         "context": {"correlation_id": correlation},
         "outcome": {"status": status}, "justification": "stop it"
     }))
+    .sealed_by_custody()
+}
+
+/// The same event as a producer could have ingested it before ingest refused the kind.
+fn forged(mut e: Event) -> Event {
+    e.sealed_by = None;
+    e
+}
+
+#[test]
+fn a_forged_close_does_not_close_the_incident() {
+    let incident = only(&[opening(0), forged(close_at(5))]);
+    assert_eq!(incident.state, IncidentState::Open);
+}
+
+#[test]
+fn a_forged_opening_opens_no_incident() {
+    assert!(derive(&[forged(opening(0))]).is_empty());
+}
+
+#[test]
+fn a_forged_pause_does_not_contain_the_incident() {
+    let pause = forged(control(3, "control.pause", "success", ID));
+    assert_eq!(only(&[opening(0), pause]).contained_at, None);
+}
+
+fn close_at(minute: i64) -> Event {
+    close(
+        format!("ev-close-{minute}"),
+        at(minute),
+        "ana",
+        &opened(),
+        "done",
+    )
 }
 
 fn only(events: &[Event]) -> Incident {

@@ -18,7 +18,7 @@
 use super::plan::Plan;
 use crate::event::{
     Action, Actor, ActorType, Agent, Context, Event, Outcome, OutcomeStatus, Reversibility,
-    Timestamp,
+    SealedBy, Timestamp,
 };
 use crate::exec::run::{RunReport, RunStatus};
 use serde_json::{json, Map, Value};
@@ -117,6 +117,7 @@ pub fn intent(plan: &Plan, event_id: String, time: Timestamp, session: Option<&s
         }),
         justification: Some(r.justification.clone()),
         exercise: r.exercise,
+        sealed_by: Some(SealedBy::Custody),
     }
 }
 
@@ -233,5 +234,6 @@ pub fn session(
         reversibility: None,
         justification: None,
         exercise: false,
+        sealed_by: Some(SealedBy::Custody),
     }
 }

@@ -66,10 +66,13 @@ pub struct Situation {
 }
 
 impl Situation {
+    /// Records of custody's kinds that custody did not seal are kept in `events` (the
+    /// console shows them as forged-looking) but change nothing derived.
     pub fn derive(events: Vec<(u64, Event)>) -> Situation {
-        let incidents = incident::derive(events.iter().map(|(_, e)| e));
-        let agents = incident::agent_states(events.iter().map(|(_, e)| e));
-        let open: Vec<&Event> = unresolved_intents(events.iter().map(|(_, e)| e));
+        let trusted = || events.iter().map(|(_, e)| e).filter(|e| e.is_trusted());
+        let incidents = incident::derive(trusted());
+        let agents = incident::agent_states(trusted());
+        let open: Vec<&Event> = unresolved_intents(trusted());
         let unresolved = events
             .iter()
             .filter(|(_, e)| open.iter().any(|o| o.event_id == e.event_id))
@@ -89,6 +92,7 @@ impl Situation {
             .iter()
             .filter(|(_, e)| {
                 e.kind == "control.rollback"
+                    && e.is_trusted()
                     && e.outcome_status() == Some(crate::event::OutcomeStatus::Success)
             })
             .find(|(_, e)| {

@@ -34,11 +34,13 @@ pub struct TipState {
     pub checkpointed: Frontier,
 }
 
-/// A duplicate: the index of the event in the batch and its id.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A duplicate: the index of the event in the batch, its id, and the event itself (so
+/// the caller can tell an identical re-send from a conflicting body).
+#[derive(Debug, Clone, PartialEq)]
 pub struct Duplicate {
     pub index: usize,
     pub event_id: String,
+    pub event: Event,
 }
 
 #[derive(Debug)]
@@ -95,7 +97,8 @@ pub fn split_duplicates(
         if existing.contains(&event.event_id) || !seen.insert(event.event_id.clone()) {
             duplicates.push(Duplicate {
                 index,
-                event_id: event.event_id,
+                event_id: event.event_id.clone(),
+                event,
             });
         } else {
             fresh.push((index, event));

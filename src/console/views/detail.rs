@@ -6,7 +6,7 @@
 //! │seq 9120 · ai.action · ▲ T3 · risk 0.91
 //! │⚠ incomplete: missing ai_output
 //! │who           remediator (Remediator v2.4.1) · for sre-oncall
-//! │reason        incident_remediation
+//! │reason        incident_remediation      (an unknown one: `vibes ⚠ unregistered`)
 //! │1 trigger     event · alert/PD-4411
 //! │2 model       anthropic · claude-sonnet · 2026-09 · {temperature: 0.2}
 //! │  prompt      template remediate-v3 · sha256 9f2c
@@ -16,7 +16,7 @@
 //! │  change      {rows: 1200000} → —
 //! │5 approval    none — nobody approved this
 //! │…             (6 time + context, 7 outcome, reversibility, justification)
-//! │ledger        seq 9120 · recorded 2026-11-23T01:13:45.200Z
+//! │ledger        seq 9120 · recorded 2026-11-23T01:13:45.200Z (· sealed by custody)
 //! │hash          3f9a… (all 64 hex digits, wrapped)
 //! │checkpoint    ✓ covered by signed checkpoint 9200
 //! ```
@@ -26,6 +26,10 @@
 //! pane is too short, it scrolls (`J`/`K`, `ctrl-d`/`ctrl-u`, the wheel over it) and its
 //! first and last lines say how many lines are above and below. The entries themselves
 //! are built in `fields.rs`.
+//!
+//! A record of a kind only custody seals (`control.*`, `incident.*`, …) that custody did
+//! not mark as its own gets a `⚠ forged-looking` line under the title: it changes no
+//! control state and no incident, and the reader should know why.
 
 use super::super::app::{App, Row};
 use super::super::keymap::Action;
@@ -35,8 +39,7 @@ use super::fields::{
     absent, action, ai_output, approval, context, field, full_width, joined, model, opt, result,
     reversibility, sep, trigger, version, Entry,
 };
-use super::stream::reason;
-use crate::event::{ActorType, AuditField, Event};
+use crate::event::{is_registered_reason, ActorType, AuditField, Event};
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
@@ -182,8 +185,16 @@ fn entries(row: &Row, app: &App, theme: &Theme) -> Vec<Entry> {
         let text = format!("⚠ incomplete: missing {}", names.join(", "));
         out.push(full_width(vec![own(&text, theme.incomplete)]));
     }
+    if e.is_forged_looking() {
+        let text = format!(
+            "⚠ forged-looking: only custody seals `{}` events and custody did not seal this one; \
+             it changes no control state or incident",
+            e.kind
+        );
+        out.push(full_width(vec![untrusted(&text, theme.danger)]));
+    }
     out.push(field("who", who(e, theme), theme));
-    out.push(field("reason", reason(e, 64, app, theme), theme));
+    out.push(field("reason", reason(e, app, theme), theme));
     out.push(trigger(e, missing(AuditField::Trigger), theme));
     out.extend(model(e, missing(AuditField::ModelAndPrompt), theme));
     out.extend(ai_output(e, missing(AuditField::AiOutput), theme));
@@ -201,6 +212,18 @@ fn entries(row: &Row, app: &App, theme: &Theme) -> Vec<Entry> {
     }
     out.extend(ledger(row, app, theme));
     out
+}
+
+/// The reason code, and `⚠ unregistered` when it is not in the registry (kept, flagged).
+fn reason(e: &Event, app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let Some(code) = &e.reason_code else {
+        return vec![own("—", theme.muted)];
+    };
+    let mut spans = vec![untrusted(code, theme.base)];
+    if !is_registered_reason(code, &app.reason_codes) {
+        spans.push(own(" ⚠ unregistered", theme.warning));
+    }
+    spans
 }
 
 /// The agent and the actor in one entry: `remediator (Remediator v2.4.1) · for sre-oncall`.
@@ -274,10 +297,15 @@ fn ledger(row: &Row, app: &App, theme: &Theme) -> Vec<Entry> {
             own(&t.to_rfc3339(), theme.base),
         ]
     });
+    let sealed_by = match row.event.sealed_by {
+        Some(_) => vec![own("sealed by custody", theme.ok)],
+        None => Vec::new(),
+    };
     let facts = joined(
         vec![
             vec![own(&format!("seq {}", row.seq), theme.base)],
             recorded.unwrap_or_default(),
+            sealed_by,
         ],
         theme,
     );
@@ -301,6 +329,10 @@ fn ledger(row: &Row, app: &App, theme: &Theme) -> Vec<Entry> {
         field("checkpoint", vec![covered], theme),
     ]
 }
+
+#[cfg(test)]
+#[path = "detail_marks_tests.rs"]
+mod marks_tests;
 
 #[cfg(test)]
 mod tests {

@@ -33,6 +33,7 @@ fn responding_app() -> App {
         .enumerate()
         .map(|(i, j)| {
             let e = parse_line(j.replace('\n', "").as_bytes()).unwrap();
+            let e = e.sealed_by_custody();
             (i as u64 + 10, e)
         })
         .collect();
