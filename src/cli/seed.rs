@@ -4,7 +4,7 @@
 
 use super::{output, Env};
 use crate::demo::{history, DemoSpec, LiveGenerator};
-use crate::event::{Event, Timestamp};
+use crate::event::{is_custody_kind, Event, Timestamp};
 use crate::store::{SealContext, Store};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
@@ -80,7 +80,9 @@ pub async fn seed(env: &Env, args: SeedArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Writes the history as the JSONL a producer would send, for `custody ingest`.
+/// Writes the history as the JSONL a producer would send, for `custody ingest`: the
+/// producers' events only, since custody's own kinds (control, incident, session…) are
+/// sealed by custody and refused at ingest.
 fn write_jsonl(spec: &DemoSpec, path: &Path) -> anyhow::Result<()> {
     use std::io::Write;
     let sink: Box<dyn Write> = if path.as_os_str() == "-" {
@@ -92,7 +94,7 @@ fn write_jsonl(spec: &DemoSpec, path: &Path) -> anyhow::Result<()> {
         )
     };
     let mut out = std::io::BufWriter::with_capacity(1 << 20, sink);
-    for e in history(spec) {
+    for e in history(spec).filter(|e| !is_custody_kind(&e.kind)) {
         serde_json::to_writer(&mut out, &e)?;
         out.write_all(b"\n")?;
     }

