@@ -22,6 +22,8 @@ pub mod search;
 mod search_scan;
 mod terminal;
 pub mod theme;
+#[cfg(test)]
+mod theme_tests;
 pub mod update;
 pub mod views;
 mod window;

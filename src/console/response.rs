@@ -6,9 +6,11 @@
 
 pub mod bulk;
 mod dialogs;
+mod step_dialogs;
 mod submit;
 
-pub use dialogs::{close_incident, contain, open_incident, step_do, step_skip_or_fail};
+pub use dialogs::{contain, open_incident};
+pub use step_dialogs::{close_incident, step_do, step_skip_or_fail};
 pub use submit::form_key;
 
 use super::app::{App, Overlay, View};

@@ -7,6 +7,10 @@ pub mod columns;
 pub mod jcs;
 pub mod keyfile;
 pub mod merkle;
+#[cfg(test)]
+mod merkle_tests;
 pub mod note;
+#[cfg(test)]
+mod note_tests;
 pub mod seal;
 pub mod verify;

@@ -5,10 +5,9 @@ use super::super::app::{App, Overlay, View};
 use super::super::form::{Field, Form, Purpose};
 use super::super::msg::Effect;
 use super::{refuse, writable};
-use crate::event::{Event, Tier, Timestamp};
+use crate::event::{Event, Tier};
 use crate::exec::Action as ExecAction;
-use crate::incident::{Incident, StepWord};
-use crate::playbook::{Playbook, StepKind, StepStatus};
+use crate::incident::Incident;
 use crate::respond::work;
 use crate::respond::{self, Permission, Refused, Request};
 
@@ -102,7 +101,7 @@ fn action_target(app: &App) -> Option<(String, Option<Event>)> {
 }
 
 /// The incident's first trigger, when the response events hold it.
-fn trigger_event(app: &App, i: &Incident) -> Option<Event> {
+pub(super) fn trigger_event(app: &App, i: &Incident) -> Option<Event> {
     let first = i.triggers.first()?;
     app.stream
         .rows
@@ -205,7 +204,7 @@ pub(super) fn contain_fields(action: ExecAction, agent: &str, typed_agent: bool)
     fields
 }
 
-fn open_contain_form(
+pub(super) fn open_contain_form(
     app: &mut App,
     action: ExecAction,
     agent: String,
@@ -265,207 +264,6 @@ fn open_contain_form(
     );
     form.info = info;
     form.danger = true;
-    app.overlay = Some(Overlay::Form(form));
-    vec![]
-}
-
-/// The incident shown, its playbook and the selected step id, or a refusal.
-fn selected_step(app: &App) -> Result<(Incident, Playbook, String), Refused> {
-    let inc =
-        app.response.incident().cloned().ok_or_else(|| {
-            Refused::Incident("no incident: open one from an event with O".into())
-        })?;
-    let pb = app
-        .response
-        .playbook()
-        .cloned()
-        .ok_or_else(|| Refused::Incident("pick a playbook first (p)".into()))?;
-    let step = pb
-        .steps
-        .get(app.response.selected_step)
-        .map(|s| s.id.clone())
-        .ok_or_else(|| Refused::Incident("no step selected".into()))?;
-    Ok((inc, pb, step))
-}
-
-/// `x` / Enter in the Incident view: run an action step, or check off a manual one.
-pub fn step_do(app: &mut App) -> Vec<Effect> {
-    let picked = writable(app).and_then(|_| selected_step(app));
-    let (inc, pb, step_id) = match picked {
-        Ok(x) => x,
-        Err(e) => return refuse(app, e),
-    };
-    let operator = app.header.operator.clone();
-    if let Err(e) = app.response.roles.check(&operator, Permission::Respond) {
-        return refuse(app, e);
-    }
-    let list = inc.checklist(&pb);
-    let Some(state) = list.step(&step_id).cloned() else {
-        return vec![];
-    };
-    let in_progress = matches!(state.status, StepStatus::InProgress { .. });
-    let kind = state.step.kind;
-    let action = ExecAction::for_step(kind);
-    if let (Some(action), false) = (action, in_progress) {
-        if let Err(e) = list.may_start(&step_id) {
-            return refuse(app, e);
-        }
-        let Some(agent) = inc.agent.clone() else {
-            return refuse(app, "the incident names no agent to act on");
-        };
-        let target = trigger_event(app, &inc);
-        if action == ExecAction::Rollback {
-            // Everything reversible since the misbehaviour began: the trigger's time when
-            // it is at hand, else an hour before the response started.
-            let since = target.as_ref().map(|t| t.time).unwrap_or_else(|| {
-                Timestamp::from_millis(inc.started_at.millis() - 3_600_000)
-                    .unwrap_or(inc.started_at)
-            });
-            let step = Some((pb.id.clone(), step_id, state.step.second_person));
-            return super::bulk::start(app, agent, since, Some(&inc), step);
-        }
-        let step = Some((pb.id.clone(), step_id, state.step.second_person));
-        return open_contain_form(app, action, agent, target, Some(&inc), step);
-    }
-    // A manual step, a checkpoint, or an action step waiting for its second person.
-    if let Err(e) = list.may_complete(&step_id, &operator, "-") {
-        return refuse(app, e);
-    }
-    let checkpoint = kind == StepKind::Checkpoint;
-    let hint = if checkpoint {
-        "what this checkpoint closes (a signed checkpoint is sealed with it)"
-    } else {
-        "what was done (required)"
-    };
-    step_form(
-        app,
-        &inc,
-        &pb,
-        &step_id,
-        StepWord::Done,
-        "note",
-        hint,
-        checkpoint,
-    )
-}
-
-/// `s` / `F`: skip or fail the selected step, with a reason.
-pub fn step_skip_or_fail(app: &mut App, word: StepWord) -> Vec<Effect> {
-    let picked = writable(app).and_then(|_| selected_step(app));
-    let (inc, pb, step_id) = match picked {
-        Ok(x) => x,
-        Err(e) => return refuse(app, e),
-    };
-    let operator = app.header.operator.clone();
-    let list = inc.checklist(&pb);
-    let check = match word {
-        StepWord::Failed => list.may_fail(&step_id, "-"),
-        _ => list.may_skip(&step_id, &operator, "-"),
-    };
-    if let Err(e) = app
-        .response
-        .roles
-        .check(&operator, Permission::Respond)
-        .map_err(Refused::from)
-        .and(check.map_err(Refused::from))
-    {
-        return refuse(app, e);
-    }
-    step_form(
-        app,
-        &inc,
-        &pb,
-        &step_id,
-        word,
-        "reason",
-        "why (required)",
-        false,
-    )
-}
-
-#[allow(clippy::too_many_arguments)]
-fn step_form(
-    app: &mut App,
-    inc: &Incident,
-    pb: &Playbook,
-    step_id: &str,
-    word: StepWord,
-    label: &str,
-    hint: &str,
-    checkpoint: bool,
-) -> Vec<Effect> {
-    let (verb, button) = match word {
-        StepWord::Done => ("Check off", "Record"),
-        StepWord::Skipped => ("Skip", "Skip step"),
-        StepWord::Failed => ("Mark failed", "Record failure"),
-        StepWord::Started => ("Start", "Start"),
-    };
-    let title = pb.step(step_id).map_or(step_id, |s| s.title.as_str());
-    let mut form = Form::new(
-        format!("{verb}: {title}"),
-        Purpose::Step {
-            incident: inc.id.clone(),
-            playbook: pb.id.clone(),
-            step: step_id.to_string(),
-            word,
-            checkpoint,
-        },
-        button,
-        vec![Field::new(label, "", hint)],
-    );
-    form.info = vec![
-        ("incident".into(), format!("{} · {}", inc.id, inc.title)),
-        ("step".into(), format!("{step_id} ({})", pb.id)),
-    ];
-    if let Some(g) = pb.step(step_id).and_then(|s| s.guidance.clone()) {
-        form.info.push(("guidance".into(), g));
-    }
-    app.overlay = Some(Overlay::Form(form));
-    vec![]
-}
-
-/// `C`: close the incident, with a summary.
-pub fn close_incident(app: &mut App) -> Vec<Effect> {
-    let Some(inc) = app.response.incident().cloned() else {
-        return refuse(app, "no incident to close");
-    };
-    let check = writable(app).and_then(|_| {
-        app.response
-            .roles
-            .check(&app.header.operator, Permission::Close)
-            .map_err(Refused::from)
-    });
-    if let Err(e) = check {
-        return refuse(app, e);
-    }
-    let mut form = Form::new(
-        format!("Close {}", inc.id),
-        Purpose::Close {
-            incident: inc.id.clone(),
-        },
-        "Close incident",
-        vec![Field::new(
-            "summary",
-            "",
-            "what happened and what was done (required)",
-        )],
-    );
-    let list = app.response.playbook().map(|pb| inc.checklist(pb));
-    let open_steps = list.map_or(0, |l| {
-        l.steps.iter().filter(|s| !s.status.is_settled()).count()
-    });
-    form.info = vec![
-        ("incident".into(), format!("{} · {}", inc.id, inc.title)),
-        ("state".into(), inc.state.as_str().to_string()),
-        (
-            "checklist".into(),
-            if open_steps == 0 {
-                "every step settled".into()
-            } else {
-                format!("{open_steps} steps not done or skipped")
-            },
-        ),
-    ];
     app.overlay = Some(Overlay::Form(form));
     vec![]
 }
