@@ -69,7 +69,10 @@ echo "generating $N events…" >&2
 "$CUSTODY" seed --events "$N" --seed 1 --until 2026-11-20T12:00:00Z --jsonl "$INPUT"
 LINES=$(wc -l <"$INPUT")
 INPUT_BYTES=$(wc -c <"$INPUT")
-[[ "$LINES" -eq "$N" ]] || { echo "seed wrote $LINES lines, wanted $N" >&2; exit 2; }
+# The demo history holds custody's own events too (pauses, incidents), which ingest
+# refuses and `seed --jsonl` leaves out: the benchmark runs on the producer lines.
+[[ "$LINES" -gt 0 && "$LINES" -le "$N" ]] || { echo "seed wrote $LINES lines for $N events" >&2; exit 2; }
+N="$LINES"
 # Create the signing key now, so no timed run pays for it.
 "$CUSTODY" key >/dev/null
 
