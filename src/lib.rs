@@ -16,6 +16,7 @@ pub mod incident;
 pub mod ingest;
 pub mod ledger;
 pub mod playbook;
+pub mod query;
 pub mod respond;
 pub mod store;
 pub mod text;

@@ -15,13 +15,13 @@ mod sqlite;
 pub use batch::{Duplicate, CHECKPOINT_EVERY, CHECKPOINT_MAX_AGE_MS};
 pub use ledger_state::IntegrityCheck;
 pub use location::{Location, LocationError};
-pub use query::{Filter, Order, Page};
 pub use read::AgentTotals;
 pub use sqlite::NotWritable;
 
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::IndexedColumns;
 use crate::ledger::note::{NoteError, NoteSigner};
+use crate::query::{Filter, Page};
 pub use row::{RowView, StoredRow};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::io::Write;
