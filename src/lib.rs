@@ -19,6 +19,6 @@ pub mod playbook;
 pub mod query;
 pub mod respond;
 pub mod store;
-pub mod text;
+pub mod store_verify;
 pub mod timing;
-pub mod verify;
+pub mod untrusted;

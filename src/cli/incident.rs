@@ -5,7 +5,7 @@
 //! `incident_show.rs`.
 
 use super::incident_show;
-use super::response::{self, refuse, u, Stop};
+use super::response::{self, refuse, untrusted as u, Stop};
 use super::Env;
 use crate::event::{Event, Timestamp};
 use crate::exec::Action;

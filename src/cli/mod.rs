@@ -171,7 +171,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             eprintln!(
                 "custody: {}",
-                crate::text::escape_untrusted(&output::error_chain(&e))
+                crate::untrusted::escape_untrusted(&output::error_chain(&e))
             );
             ExitCode::from(2)
         }

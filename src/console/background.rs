@@ -11,7 +11,7 @@ use crate::event::Timestamp;
 use crate::ledger::note::NoteVerifier;
 use crate::query::{Filter, Page};
 use crate::store::Store;
-use crate::verify::{verify_paced, VerifyInput};
+use crate::store_verify::{verify_paced, VerifyInput};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
