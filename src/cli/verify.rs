@@ -161,7 +161,7 @@ fn verifiers(env: &Env, args: &VerifyArgs) -> anyhow::Result<Vec<NoteVerifier>> 
     if args.keys.is_empty() {
         let path = env.config.key_file(&env.dirs);
         if path.exists() {
-            keys.push(crate::ledger::keyfile::load(&path)?.verifier());
+            keys.push(crate::config::keyfile::load(&path)?.verifier());
         }
     }
     if keys.is_empty() {
