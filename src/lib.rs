@@ -1,9 +1,9 @@
 //! custody: a tamper-evident audit store for the actions AI agents take on real
 //! systems, and the pieces the console and command line are built from.
 //!
-//! The modules by layer. A layer uses only the layers above it: the domain never
-//! touches a terminal, a file or SQL; the store persists what the ledger sealed; the
-//! edges do the IO.
+//! The modules by layer. The domain uses only the domain and never touches a terminal
+//! or SQL (its one file read is `playbook::set`, the user's playbook directory); the
+//! store persists what the ledger sealed and knows no terminal; the edges do the IO.
 //!
 //! | Layer  | Module         | Owns |
 //! |--------|----------------|------|
