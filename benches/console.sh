@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The console benchmark (issue 3, DESIGN §9) on a 1,000,000-event SQLite store, with the
+# The console benchmark (README, Benchmarks) on a 1,000,000-event SQLite store, with the
 # same data opened in `lnav` (as JSONL) as the reference, measured in the same run:
 #   - open to first frame (and to the first frame with rows);
 #   - a tier filter change (T3) and a reason filter change: Enter → page drawn;

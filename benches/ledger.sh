@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The ledger benchmark (DESIGN §9): ingest and verify throughput on SQLite for realistic
+# The ledger benchmark (README, Benchmarks): ingest and verify throughput on SQLite for realistic
 # 1–2 KB events, next to the two references the bars are measured against, taken in the
 # same run on the same bytes:
 #   - raw `sqlite3` import of the producer lines into one table (WAL, synchronous=FULL);

@@ -1,10 +1,28 @@
 //! custody: a tamper-evident audit store for the actions AI agents take on real
 //! systems, and the pieces the console and command line are built from.
 //!
-//! The layout follows the data flow: `event` (what a producer sends) → `ledger`
-//! (sealing, hashing, Merkle tree, signed checkpoints, verification) → `store`
-//! (SQLite / PostgreSQL through sqlx) → `ingest` and `cli` at the edges. The domain
-//! modules (`event`, `ledger`) never touch a terminal or SQL.
+//! The modules by layer. The domain uses only the domain and never touches a terminal
+//! or SQL (its one file read is `playbook::set`, the user's playbook directory); the
+//! store persists what the ledger sealed and knows no terminal; the edges do the IO.
+//!
+//! | Layer  | Module         | Owns |
+//! |--------|----------------|------|
+//! | domain | `event`        | the event a producer sends, its field shapes, tiers, reason codes and completeness check |
+//! | domain | `ledger`       | sealing: canonical bytes (RFC 8785), hashes, Merkle tree, signed checkpoints, the pure verification checks |
+//! | domain | `playbook`     | incident checklists: loading and validating them, which apply to an event, the checklist rules |
+//! | domain | `incident`     | incidents and agent control state, derived from sealed records only |
+//! | domain | `query`        | what a read asks for: filters and keyset pages, as plain data without SQL |
+//! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
+//! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
+//! | edge   | `store_verify` | verifying a whole store: paged reads fed to the ledger's checks, full or paced |
+//! | edge   | `exec`         | executors that pause agents, revoke tokens, roll back and notify, and their configuration |
+//! | edge   | `respond`      | containment and incident work end to end: roles, plans, write-ahead events, acting |
+//! | edge   | `console`      | the ratatui incident console: pure state and update, views, and its IO driver |
+//! | edge   | `cli`          | the `custody` command line: arguments, messages and exit codes |
+//! | edge   | `demo`         | the seeded demo world of agent activity and incidents |
+//! | edge   | `config`       | the config file, where things are kept, and the signing key file (`config::keyfile`) |
+//! | edge   | `untrusted`    | making untrusted text safe to print on a terminal |
+//! | edge   | `timing`       | opt-in timing marks for benchmarks |
 
 pub mod cli;
 pub mod config;
@@ -16,8 +34,9 @@ pub mod incident;
 pub mod ingest;
 pub mod ledger;
 pub mod playbook;
+pub mod query;
 pub mod respond;
 pub mod store;
-pub mod text;
+pub mod store_verify;
 pub mod timing;
-pub mod verify;
+pub mod untrusted;

@@ -1,10 +1,10 @@
-//! Issue 4's end-to-end walk in a real terminal (tmux), on the demo store: open an
-//! incident from a T3 event, pick the rogue-agent playbook, check off a manual step,
-//! pause the agent through a `command` executor that writes a file, roll back one
-//! reversible action through an `http` executor against a local server, close the
-//! incident. Then the ledger must hold every step in order — operator, reason and
-//! justification on each, every intent before its result — and `custody verify` must
-//! report it intact.
+//! Incident response end to end (README, Incident response) in a real terminal (tmux),
+//! on the demo store: open an incident from a T3 event, pick the rogue-agent playbook,
+//! check off a manual step, pause the agent through a `command` executor that writes a
+//! file, roll back one reversible action through an `http` executor against a local
+//! server, close the incident. Then the ledger must hold every step in order —
+//! operator, reason and justification on each, every intent before its result — and
+//! `custody verify` must report it intact.
 #![allow(clippy::unwrap_used)]
 
 mod common;

@@ -296,12 +296,12 @@ async fn act(
 
 /// Whether any record in the store names `agent`.
 async fn agent_seen(store: &Store, agent: &str) -> Result<bool, Stop> {
-    let filter = crate::store::Filter {
+    let filter = crate::query::Filter {
         agents: vec![agent.to_string()],
-        ..crate::store::Filter::default()
+        ..crate::query::Filter::default()
     };
     let rows = store
-        .rows(&filter, crate::store::Page::oldest_first(0, 1))
+        .rows(&filter, crate::query::Page::oldest_first(0, 1))
         .await?;
     Ok(!rows.is_empty())
 }

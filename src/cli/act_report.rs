@@ -3,7 +3,7 @@
 //! reported. Every value that came from an event or a person is escaped.
 
 use super::act_step::Context;
-use super::response::{self, u};
+use super::response::{self, untrusted};
 use crate::event::Event;
 use crate::playbook::{Playbook, Step};
 use crate::respond::{Done, Plan, Role};
@@ -11,10 +11,10 @@ use crate::respond::{Done, Plan, Role};
 /// The plan as the confirm dialog shows it: who runs what, exactly, and how far it can be undone.
 pub(super) fn print_plan(plan: &Plan, ctx: &Context, role: Role) {
     let r = &plan.request;
-    println!("{} {}", r.action, u(&r.agent));
+    println!("{} {}", r.action, untrusted(&r.agent));
     println!(
         "  executor       {} ({})",
-        u(&plan.executor_name),
+        untrusted(&plan.executor_name),
         plan.executor_type()
     );
     response::labelled("  will run       ", &plan.display());
@@ -36,14 +36,18 @@ pub(super) fn print_plan(plan: &Plan, ctx: &Context, role: Role) {
             .as_ref()
             .map(|(pb, s)| format!(", step `{}` of {}", s.id, pb.id))
             .unwrap_or_default();
-        println!("  incident       {}{}", u(&inc.id), u(&step));
+        println!(
+            "  incident       {}{}",
+            untrusted(&inc.id),
+            untrusted(&step)
+        );
     }
     println!(
         "  operator       {} ({role}), reason {}",
-        u(&r.operator),
-        u(&r.reason_code)
+        untrusted(&r.operator),
+        untrusted(&r.reason_code)
     );
-    println!("  justification  {}", u(&r.justification));
+    println!("  justification  {}", untrusted(&r.justification));
     if r.exercise {
         println!("  exercise       yes: the control events are marked as a drill");
     }
@@ -52,7 +56,7 @@ pub(super) fn print_plan(plan: &Plan, ctx: &Context, role: Role) {
 /// `019a… (T2, k8s.scale on deploy/web, 2026-11-20T10:00:00.000Z)`, escaped.
 pub(super) fn describe_event(e: &Event) -> String {
     let tier = e.tier.map(|t| format!("{t}, ")).unwrap_or_default();
-    u(&format!(
+    untrusted(&format!(
         "{} ({tier}{}, {})",
         e.event_id,
         e.what_on(),
@@ -75,7 +79,7 @@ pub(super) fn print_done(done: &Done, step: Option<&(Playbook, Step)>) {
     println!(
         "  result         seq {}: {status}: {}",
         done.result_seq,
-        u(&r.detail)
+        untrusted(&r.detail)
     );
     let mut facts = Vec::new();
     if let Some(c) = r.exit_code {
@@ -94,7 +98,7 @@ pub(super) fn print_done(done: &Done, step: Option<&(Playbook, Step)>) {
         response::labelled("  output         ", r.excerpt.trim_end());
     }
     if let Some(v) = &done.verify {
-        println!("  verify         {}: {}", v.status, u(&v.detail));
+        println!("  verify         {}: {}", v.status, untrusted(&v.detail));
     }
     if let Some((pb, step)) = step {
         let state = match (done.succeeded(), step.second_person) {
@@ -105,6 +109,11 @@ pub(super) fn print_done(done: &Done, step: Option<&(Playbook, Step)>) {
             ),
             (true, false) => "done".to_string(),
         };
-        println!("  step           `{}` of {}: {}", step.id, pb.id, u(&state));
+        println!(
+            "  step           `{}` of {}: {}",
+            step.id,
+            pb.id,
+            untrusted(&state)
+        );
     }
 }

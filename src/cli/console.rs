@@ -105,7 +105,7 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
     }
     let key_path = env.config.key_file(&env.dirs);
     if key_path.exists() {
-        verifiers.push(crate::ledger::keyfile::load(&key_path)?.verifier());
+        verifiers.push(crate::config::keyfile::load(&key_path)?.verifier());
     }
     let anchor = match &env.config.anchor {
         Some(p) if p.exists() => Some(std::fs::read_to_string(p)?),

@@ -3,7 +3,8 @@
 
 use super::{Env, StdoutClosed};
 use crate::ledger::seal::export_line;
-use crate::store::{Filter, Page, Store, StoreError};
+use crate::query::{Filter, Page};
+use crate::store::{Store, StoreError};
 use anyhow::Context;
 use std::io::Write;
 use std::path::{Path, PathBuf};

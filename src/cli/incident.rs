@@ -5,7 +5,7 @@
 //! `incident_show.rs`.
 
 use super::incident_show;
-use super::response::{self, refuse, u, Stop};
+use super::response::{self, refuse, untrusted, Stop};
 use super::Env;
 use crate::event::{Event, Timestamp};
 use crate::exec::Action;
@@ -263,22 +263,29 @@ impl Writer<'_> {
             Timestamp::now(),
         )?;
         let seq = self.seal(e, false).await?;
-        println!("opened {} (seq {seq}): {}", u(&id), u(title.trim()));
-        println!("  commander  {}", u(self.operator()));
+        println!(
+            "opened {} (seq {seq}): {}",
+            untrusted(&id),
+            untrusted(title.trim())
+        );
+        println!("  commander  {}", untrusted(self.operator()));
         if let Some(name) = &args.playbook {
-            println!("  playbook   {}", u(name));
+            println!("  playbook   {}", untrusted(name));
         }
         if let Some(w) = worst.and_then(|w| w.tier.map(|t| (t, w.reason_code.as_deref()))) {
             let fits = self.playbooks.applicable(w.0, w.1);
             if fits.is_empty() {
-                println!("  no playbook applies to {} {}; pick any with `custody incident playbook {id} NAME`", w.0, u(w.1.unwrap_or("")));
+                println!("  no playbook applies to {} {}; pick any with `custody incident playbook {id} NAME`", w.0, untrusted(w.1.unwrap_or("")));
             } else {
                 println!("  playbooks that apply, most specific first:");
                 for p in fits {
-                    println!("    {:<28} {}", u(&p.id), u(&p.title));
+                    println!("    {:<28} {}", untrusted(&p.id), untrusted(&p.title));
                 }
                 if args.playbook.is_none() {
-                    println!("  pick one: custody incident playbook {} NAME", u(&id));
+                    println!(
+                        "  pick one: custody incident playbook {} NAME",
+                        untrusted(&id)
+                    );
                 }
             }
         }
@@ -299,9 +306,9 @@ impl Writer<'_> {
         let seq = self.seal(e, false).await?;
         println!(
             "{} follows {}: {} (seq {seq})",
-            u(&inc.id),
-            u(&pb.id),
-            u(&pb.title)
+            untrusted(&inc.id),
+            untrusted(&pb.id),
+            untrusted(&pb.title)
         );
         let list = inc.checklist(pb);
         println!(
@@ -344,9 +351,9 @@ impl Writer<'_> {
         };
         println!(
             "{}: step `{}` {word} by {} (seq {seq})",
-            u(&inc.id),
-            u(&args.step),
-            u(self.operator())
+            untrusted(&inc.id),
+            untrusted(&args.step),
+            untrusted(self.operator())
         );
         if checkpoint {
             if let Some(cp) = store.latest_checkpoint().await? {
@@ -374,8 +381,8 @@ impl Writer<'_> {
         };
         println!(
             "{} declared {word} by {} (seq {seq})",
-            u(&inc.id),
-            u(self.operator())
+            untrusted(&inc.id),
+            untrusted(self.operator())
         );
         Ok(ExitCode::SUCCESS)
     }
@@ -393,8 +400,8 @@ impl Writer<'_> {
         let seq = self.seal(e, true).await?;
         println!(
             "{} closed by {} (seq {seq}); a signed checkpoint covers the record",
-            u(&inc.id),
-            u(self.operator())
+            untrusted(&inc.id),
+            untrusted(self.operator())
         );
         Ok(ExitCode::SUCCESS)
     }

@@ -2,7 +2,7 @@
 //! them, for anyone (viewers included). Everything printed from an event goes through
 //! `escape_untrusted`; nothing here writes.
 
-use super::response::{self, short, span, u, Stop};
+use super::response::{self, short, span, untrusted, Stop};
 use super::Env;
 use crate::event::{Event, Timestamp};
 use crate::incident::{Incident, IncidentState, Timers};
@@ -77,7 +77,7 @@ fn warn_unresolved(situation: &Situation) {
         let by = e.actor.as_ref().map_or("unknown", |a| a.id.as_str());
         println!(
             "  seq {seq:<8} {:<22} {:<18} by {} at {}  ({})",
-            u(&e.kind),
+            untrusted(&e.kind),
             short(e.agent_id().unwrap_or("-"), 18),
             short(by, 16),
             e.time,
@@ -114,10 +114,14 @@ pub async fn show(env: &Env, playbooks: &PlaybookSet, args: ShowArgs) -> Result<
     match inc.playbook.as_deref().map(|p| (p, playbooks.get(p))) {
         Some((_, Some(pb))) => {
             println!();
-            println!("checklist: {} — {}", u(&pb.id), u(&pb.title));
+            println!(
+                "checklist: {} — {}",
+                untrusted(&pb.id),
+                untrusted(&pb.title)
+            );
             checklist(&inc.checklist(pb));
         }
-        Some((name, None)) => println!("\nplaybook `{}` is not loaded here", u(name)),
+        Some((name, None)) => println!("\nplaybook `{}` is not loaded here", untrusted(name)),
         None => suggest(inc, playbooks),
     }
     events(inc, &situation);
@@ -126,22 +130,22 @@ pub async fn show(env: &Env, playbooks: &PlaybookSet, args: ShowArgs) -> Result<
 
 fn header(inc: &Incident, triggers: &[(u64, Event)], now: Timestamp) {
     let drill = if inc.exercise { " [drill]" } else { "" };
-    println!("{}  {}{drill}", u(&inc.id), u(&inc.title));
+    println!("{}  {}{drill}", untrusted(&inc.id), untrusted(&inc.title));
     println!("  state      {}", inc.state.as_str());
     let tier = inc.tier.map(|t| format!(", {t}")).unwrap_or_default();
     let reason = inc
         .reason_code
         .as_deref()
-        .map(|r| format!(", {}", u(r)))
+        .map(|r| format!(", {}", untrusted(r)))
         .unwrap_or_default();
     println!("  severity   {}{tier}{reason}", inc.severity);
     if let Some(a) = &inc.agent {
-        println!("  agent      {}", u(a));
+        println!("  agent      {}", untrusted(a));
     }
     println!(
         "  commander  {} (opened by {})",
-        u(&inc.commander),
-        u(&inc.opened_by)
+        untrusted(&inc.commander),
+        untrusted(&inc.opened_by)
     );
     println!("  opened     {}", inc.opened_at);
     for (label, at) in [
@@ -161,7 +165,7 @@ fn header(inc: &Incident, triggers: &[(u64, Event)], now: Timestamp) {
         );
     }
     if let Some(s) = &inc.summary {
-        println!("  summary    {}", u(s));
+        println!("  summary    {}", untrusted(s));
     }
 }
 
@@ -200,7 +204,7 @@ fn checklist(list: &Checklist) {
         }
         println!(
             "  {mark} {:<18} {} ({})",
-            u(&s.step.id),
+            untrusted(&s.step.id),
             short(&s.step.title, 60),
             tags.join(", ")
         );
@@ -211,20 +215,24 @@ fn checklist(list: &Checklist) {
             StepStatus::Pending => "pending".to_string(),
             StepStatus::InProgress { by, at } if s.step.second_person => format!(
                 "in progress, started by {} at {at}; someone other than {} completes it",
-                u(by),
-                u(by)
+                untrusted(by),
+                untrusted(by)
             ),
             StepStatus::InProgress { by, at } => {
-                format!("in progress, started by {} at {at}", u(by))
+                format!("in progress, started by {} at {at}", untrusted(by))
             }
             StepStatus::Done { by, at, note } => {
-                format!("done by {} at {at}: {}", u(by), short(note, 100))
+                format!("done by {} at {at}: {}", untrusted(by), short(note, 100))
             }
             StepStatus::Skipped { by, at, reason } => {
-                format!("skipped by {} at {at}: {}", u(by), short(reason, 100))
+                format!(
+                    "skipped by {} at {at}: {}",
+                    untrusted(by),
+                    short(reason, 100)
+                )
             }
             StepStatus::Failed { by, at, reason } => {
-                format!("failed ({} at {at}): {}", u(by), short(reason, 100))
+                format!("failed ({} at {at}): {}", untrusted(by), short(reason, 100))
             }
         };
         println!("        {status}");
@@ -236,7 +244,7 @@ fn checklist(list: &Checklist) {
             .map(String::as_str)
             .collect();
         if !s.status.is_settled() && !pending.is_empty() {
-            println!("        needs {} first", u(&pending.join(", ")));
+            println!("        needs {} first", untrusted(&pending.join(", ")));
         }
     }
 }
@@ -246,16 +254,19 @@ fn suggest(inc: &Incident, playbooks: &PlaybookSet) {
     let Some(tier) = inc.tier else {
         println!(
             "no playbook picked: custody incident playbook {} NAME",
-            u(&inc.id)
+            untrusted(&inc.id)
         );
         return;
     };
     let fits = playbooks.applicable(tier, inc.reason_code.as_deref());
     println!("no playbook picked; these apply, most specific first:");
     for p in fits {
-        println!("  {:<28} {}", u(&p.id), u(&p.title));
+        println!("  {:<28} {}", untrusted(&p.id), untrusted(&p.title));
     }
-    println!("pick one: custody incident playbook {} NAME", u(&inc.id));
+    println!(
+        "pick one: custody incident playbook {} NAME",
+        untrusted(&inc.id)
+    );
 }
 
 /// The incident's own events and the linked control events, in ledger order.
@@ -286,7 +297,7 @@ fn events(inc: &Incident, situation: &Situation) {
         println!(
             "  seq {seq:<8} {}  {:<20} {:<14}{status} {}",
             e.time,
-            u(&e.kind),
+            untrusted(&e.kind),
             short(by, 14),
             short(text, 70)
         );

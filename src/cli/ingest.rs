@@ -6,7 +6,7 @@ use super::{output, Env};
 use crate::event::LineError;
 use crate::ingest::{ingest, IngestOptions, Progress, Stop, DEFAULT_BATCH};
 use crate::store::SealContext;
-use crate::text::escape_untrusted;
+use crate::untrusted::escape_untrusted;
 use anyhow::Context;
 use indicatif::ProgressBar;
 use std::io::Write;

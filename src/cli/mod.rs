@@ -18,9 +18,9 @@ mod seed;
 mod tail;
 mod verify;
 
+use crate::config::keyfile;
 use crate::config::{Config, Dirs};
 use crate::exec::Action;
-use crate::ledger::keyfile;
 use crate::ledger::note::NoteSigner;
 use crate::store::Store;
 use anyhow::Context;
@@ -171,7 +171,7 @@ pub fn main() -> ExitCode {
         Err(e) => {
             eprintln!(
                 "custody: {}",
-                crate::text::escape_untrusted(&output::error_chain(&e))
+                crate::untrusted::escape_untrusted(&output::error_chain(&e))
             );
             ExitCode::from(2)
         }

@@ -58,19 +58,19 @@ pub fn exit(outcome: Result<ExitCode, Stop>) -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(Stop::Refused(why)) => {
-            eprintln!("custody: refused: {}", u(&why));
+            eprintln!("custody: refused: {}", untrusted(&why));
             ExitCode::from(2)
         }
         Err(Stop::Error(why)) => {
-            eprintln!("custody: {}", u(&why));
+            eprintln!("custody: {}", untrusted(&why));
             ExitCode::from(2)
         }
     }
 }
 
 /// Untrusted text (anything from an event or typed by someone) made safe to print.
-pub fn u(s: &str) -> Cow<'_, str> {
-    crate::text::escape_untrusted(s)
+pub fn untrusted(s: &str) -> Cow<'_, str> {
+    crate::untrusted::escape_untrusted(s)
 }
 
 /// The built-in and user playbooks, or a refusal listing every error in the user's files
@@ -81,7 +81,7 @@ pub fn playbooks(env: &Env) -> Result<PlaybookSet, Stop> {
         return Ok(set);
     }
     for e in &set.errors {
-        eprintln!("custody: bad playbook: {}", u(&e.to_string()));
+        eprintln!("custody: bad playbook: {}", untrusted(&e.to_string()));
     }
     refuse(format!(
         "{} error(s) in the playbooks under {}: fix them first; nothing was done",
@@ -142,7 +142,7 @@ pub fn confirm(c: &Confirm, agent: &str, t3: bool) -> Result<String, Stop> {
         }
         return ask(&format!(
             "This is a T3 target. Type the agent id `{}` to run it (anything else cancels): ",
-            u(agent)
+            untrusted(agent)
         ));
     }
     if !c.yes {
@@ -183,7 +183,7 @@ pub fn span(d: TimeDelta) -> String {
 
 /// At most `max` characters of untrusted text on one line, escaped, `…` when cut.
 pub fn short(s: &str, max: usize) -> String {
-    let escaped = u(s);
+    let escaped = untrusted(s);
     if escaped.chars().count() <= max {
         return escaped.into_owned();
     }
@@ -196,7 +196,7 @@ pub fn labelled(label: &str, value: &str) {
     let pad = " ".repeat(label.len());
     for (i, line) in value.lines().enumerate() {
         let head = if i == 0 { label } else { pad.as_str() };
-        println!("{head}{}", u(line));
+        println!("{head}{}", untrusted(line));
     }
 }
 

@@ -9,7 +9,7 @@
 use super::act::{self, Ask};
 use super::act_report::{describe_event, print_done};
 use super::act_step::Context;
-use super::response::{self, u, Stop};
+use super::response::{self, untrusted, Stop};
 use super::Env;
 use crate::event::Timestamp;
 use crate::respond::load;
@@ -55,13 +55,13 @@ pub(super) async fn bulk(
 
     println!(
         "rollback {}: {} of {total} action(s) since {since} can be undone; they run newest first",
-        u(agent),
+        untrusted(agent),
         plans.len()
     );
     if !cannot.is_empty() {
         println!("cannot be undone ({}), left as they are:", cannot.len());
         for (e, why) in &cannot {
-            println!("  ✗ {}: {}", describe_event(e), u(&why.to_string()));
+            println!("  ✗ {}: {}", describe_event(e), untrusted(&why.to_string()));
         }
     }
     for (i, p) in plans.iter().enumerate() {
@@ -79,16 +79,19 @@ pub(super) async fn bulk(
     if let Some(first) = plans.first() {
         println!(
             "  executor       {} ({})",
-            u(&first.executor_name),
+            untrusted(&first.executor_name),
             first.executor_type()
         );
         println!(
             "  operator       {} ({}), reason {}",
-            u(&first.request.operator),
+            untrusted(&first.request.operator),
             roles.role_of(&first.request.operator),
-            u(&first.request.reason_code)
+            untrusted(&first.request.reason_code)
         );
-        println!("  justification  {}", u(&first.request.justification));
+        println!(
+            "  justification  {}",
+            untrusted(&first.request.justification)
+        );
     }
     let t3 = plans.iter().any(Plan::needs_typed_agent);
     let typed = response::confirm(&ask.confirm(), agent, t3)?;
@@ -111,7 +114,7 @@ pub(super) async fn bulk(
     })
     .await?;
     if let Some(e) = &batch.stopped {
-        println!("  stopped: {}", u(&e.to_string()));
+        println!("  stopped: {}", untrusted(&e.to_string()));
     }
     if batch.not_tried > 0 {
         println!(

@@ -5,9 +5,10 @@
 use super::Env;
 use crate::event::{missing_fields, Event, TierRange};
 use crate::ledger::seal::event_from_record;
+use crate::query::{Filter, Page};
+use crate::store::Store;
 use crate::store::StoredRow;
-use crate::store::{Filter, Page, Store};
-use crate::text::escape_untrusted;
+use crate::untrusted::escape_untrusted;
 use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;

@@ -5,7 +5,7 @@ use super::{output, Env};
 use crate::ledger::note::NoteVerifier;
 use crate::ledger::verify::{anchored_checkpoints, Verdict};
 use crate::store::IntegrityCheck;
-use crate::verify::{verify_store, VerifyInput};
+use crate::store_verify::{verify_store, VerifyInput};
 use anyhow::Context;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -114,10 +114,10 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         println!("{out}");
     } else {
         for v in &report.verdicts {
-            println!("✗ {}", crate::text::escape_untrusted(&v.to_string()));
+            println!("✗ {}", crate::untrusted::escape_untrusted(&v.to_string()));
         }
         for w in &report.warnings {
-            println!("! {}", crate::text::escape_untrusted(w));
+            println!("! {}", crate::untrusted::escape_untrusted(w));
         }
         let anchored = if anchor.is_some() {
             format!(", {} anchored", report.anchored_checked)
@@ -161,7 +161,7 @@ fn verifiers(env: &Env, args: &VerifyArgs) -> anyhow::Result<Vec<NoteVerifier>> 
     if args.keys.is_empty() {
         let path = env.config.key_file(&env.dirs);
         if path.exists() {
-            keys.push(crate::ledger::keyfile::load(&path)?.verifier());
+            keys.push(crate::config::keyfile::load(&path)?.verifier());
         }
     }
     if keys.is_empty() {

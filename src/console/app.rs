@@ -4,8 +4,7 @@
 use super::keymap::Keymap;
 use crate::event::{missing_fields, AuditField, Event, Timestamp};
 use crate::ledger::seal::event_from_record;
-use crate::store::Filter;
-use crate::store::StoredRow;
+use crate::query::Filter;
 use std::collections::VecDeque;
 
 /// One sealed event as the console shows it.
@@ -20,25 +19,21 @@ pub struct Row {
 }
 
 impl Row {
-    pub fn from_stored(row: &StoredRow) -> Option<Row> {
-        let event = event_from_record(&row.record).ok()?;
-        let recorded_at = serde_json::from_str::<SealTime>(&row.record)
+    /// Decodes a sealed record as stored at `seq` with `hash`; `None` when it does not
+    /// decode (verification reports it).
+    pub fn from_record(seq: u64, hash: &str, record: &str) -> Option<Row> {
+        let event = event_from_record(record).ok()?;
+        let recorded_at = serde_json::from_str::<SealTime>(record)
             .ok()
             .and_then(|s| s.recorded_at);
         let missing = missing_fields(&event);
         Some(Row {
-            seq: row.seq,
-            hash: row.hash.clone(),
+            seq,
+            hash: hash.to_string(),
             recorded_at,
             event,
             missing,
         })
-    }
-
-    /// The rows that decode, in the order given (a record that does not decode is left
-    /// out; verification reports it).
-    pub fn all_from(stored: &[StoredRow]) -> Vec<Row> {
-        stored.iter().filter_map(Row::from_stored).collect()
     }
 }
 

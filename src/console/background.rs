@@ -3,13 +3,15 @@
 //! touches the terminal or the state. Verification yields to the operator: it holds off
 //! while they wait for the store and for a moment after each key press or click.
 
-use super::app::{LedgerStatus, Row};
+use super::app::LedgerStatus;
 use super::msg::{Msg, Status};
+use super::perform::decode_rows;
 use super::update::ledger_from_report;
 use crate::event::Timestamp;
 use crate::ledger::note::NoteVerifier;
-use crate::store::{Filter, Page, Store};
-use crate::verify::{verify_paced, VerifyInput};
+use crate::query::{Filter, Page};
+use crate::store::Store;
+use crate::store_verify::{verify_paced, VerifyInput};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -152,7 +154,7 @@ async fn tail_loop(store: Arc<Store>, tx: UnboundedSender<Msg>) {
                 last = stored.last().map_or(last, |r| r.seq);
                 if tx
                     .send(Msg::Appended {
-                        rows: Row::all_from(&stored),
+                        rows: decode_rows(&stored),
                         head_seq: last,
                     })
                     .is_err()

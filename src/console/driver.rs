@@ -43,7 +43,7 @@ pub fn log(path: &std::path::Path, line: &str) {
             f,
             "{} {}",
             Timestamp::now(),
-            crate::text::escape_untrusted(line)
+            crate::untrusted::escape_untrusted(line)
         );
     }
 }

@@ -3,8 +3,8 @@
 //! and it matches every variant, so a new effect cannot be left unhandled.
 
 use crate::event::{Event, Timestamp};
+use crate::query::Filter;
 use crate::respond::{Plan, Request};
-use crate::store::Filter;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {

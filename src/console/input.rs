@@ -10,7 +10,7 @@ use super::response;
 use super::update::{open_trace, show_agents};
 use super::window::{next_request, reload, toggle_freeze};
 use crate::event::Timestamp;
-use crate::store::Filter;
+use crate::query::Filter;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 pub(super) fn help_key(app: &mut App, key: KeyEvent, scroll: u16) -> Vec<Effect> {

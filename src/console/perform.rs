@@ -10,7 +10,8 @@ use super::respond_io::{Responder, Sealing};
 use super::search_scan::{search_scan, SearchScan};
 use super::terminal::{copy_osc52, Screen};
 use crate::event::Timestamp;
-use crate::store::{Filter, Page, Store, StoreError};
+use crate::query::{Filter, Page};
+use crate::store::{Store, StoreError, StoredRow};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
@@ -54,7 +55,7 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
                         let at_oldest = stored.len() < PAGE_ROWS as usize;
                         Msg::Page {
                             request,
-                            rows: Row::all_from(&stored),
+                            rows: decode_rows(&stored),
                             replace,
                             at_oldest,
                         }
@@ -95,7 +96,7 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
                 let msg = match store.rows(&filter, Page::oldest_first(0, 5000)).await {
                     Ok(stored) => Msg::Trace {
                         correlation_id,
-                        rows: Row::all_from(&stored),
+                        rows: decode_rows(&stored),
                     },
                     Err(e) => Msg::Status(Status::error(e.to_string())),
                 };
@@ -151,6 +152,16 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
     }
 }
 
+/// The stored rows that decode, in the order given (a record that does not decode is
+/// left out; verification reports it).
+pub(super) fn decode_rows(stored: &[StoredRow]) -> Vec<Row> {
+    stored.iter().filter_map(decode_row).collect()
+}
+
+fn decode_row(row: &StoredRow) -> Option<Row> {
+    Row::from_record(row.seq, &row.hash, &row.record)
+}
+
 /// The Agents view: each agent seen in the last week, with its last action.
 async fn load_agents(store: &Store) -> Result<Vec<AgentSummary>, StoreError> {
     // The last week: bounded work on a year of history, and what an on-call engineer asks.
@@ -160,7 +171,7 @@ async fn load_agents(store: &Store) -> Result<Vec<AgentSummary>, StoreError> {
     let mut out = Vec::with_capacity(totals.len());
     for t in totals {
         let last = store.rows_by_seq(&[t.last_seq]).await?;
-        let row = last.first().and_then(Row::from_stored);
+        let row = last.first().and_then(decode_row);
         let e = row.as_ref().map(|r| &r.event);
         out.push(AgentSummary {
             id: t.agent_id,

@@ -6,9 +6,11 @@
 use super::app::{Hit, Row};
 use super::background::Busy;
 use super::msg::{Msg, Status};
+use super::perform::decode_rows;
 use super::search::Matcher;
 use super::window::matches;
-use crate::store::{Filter, Store, StoreError};
+use crate::query::Filter;
+use crate::store::{Store, StoreError};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -121,7 +123,7 @@ async fn best_of_chunk(
         }
         let seqs: Vec<u64> = batch.iter().map(|c| c.0).collect();
         let mut rows: std::collections::HashMap<u64, Row> =
-            Row::all_from(&store.rows_by_seq(&seqs).await?)
+            decode_rows(&store.rows_by_seq(&seqs).await?)
                 .into_iter()
                 .map(|r| (r.seq, r))
                 .collect();

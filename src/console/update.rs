@@ -10,7 +10,7 @@ use super::navigate::{move_cursor, on_mouse, page_rows, scroll_detail, settle_sc
 use super::response;
 use super::window::{on_appended, on_page, reload, toggle_freeze};
 use crate::event::{Tier, Timestamp};
-use crate::store::Filter;
+use crate::query::Filter;
 use crossterm::event::KeyEvent;
 
 /// Effects to run when the console opens.

@@ -4,7 +4,7 @@
 
 use super::app::{App, Row, View, WINDOW_ROWS};
 use super::msg::Effect;
-use crate::store::Filter;
+use crate::query::Filter;
 
 pub(super) fn next_request(app: &mut App) -> u64 {
     app.next_request += 1;

@@ -3,7 +3,7 @@
 //! tables of the config file), its validation at load, the choice of executor for an
 //! action and agent, and the pure substitution of placeholders. Nothing in `config` spawns
 //! a process, opens a socket or writes to the ledger: running belongs to the code that
-//! seals the intent first (DESIGN §8). `run` performs one invocation for that code and
+//! seals the intent first (README, Incident response). `run` performs one invocation for that code and
 //! reports what it produced.
 
 pub mod config;

@@ -4,7 +4,8 @@
 
 use crate::event::Event;
 use crate::ledger::seal::{event_from_record, record_bytes};
-use crate::store::{Duplicate, Filter, Page, Store, StoreError};
+use crate::query::{Filter, Page};
+use crate::store::{Duplicate, Store, StoreError};
 use std::collections::HashMap;
 
 /// Ids looked up per query, well under every engine's limit on bound parameters.

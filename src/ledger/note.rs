@@ -4,7 +4,7 @@
 //! signature lines, and checking each line against known keys.
 //!
 //! It never decides what a note means (that is `checkpoint` and the verifier),
-//! never reads files (that is `keyfile`), and never lets a secret seed reach an
+//! never reads files (that is `config::keyfile`), and never lets a secret seed reach an
 //! error message or `Debug` output.
 
 use base64::engine::general_purpose::STANDARD;

@@ -5,7 +5,8 @@ use super::events::{unresolved_intents, CONTROL_KINDS};
 use crate::event::Event;
 use crate::incident::{self, AgentControl, Incident};
 use crate::ledger::seal::event_from_record;
-use crate::store::{Filter, Page, Store, StoreError};
+use crate::query::{Filter, Page};
+use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 
 /// Every kind incidents and control state are folded from.

@@ -18,13 +18,13 @@ pub(crate) use error::query_err;
 pub use error::StoreError;
 pub use ledger_state::IntegrityCheck;
 pub use location::{Location, LocationError};
-pub use query::{Filter, Order, Page};
 pub use read::AgentTotals;
 pub use sqlite::NotWritable;
 
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::IndexedColumns;
 use crate::ledger::note::NoteSigner;
+use crate::query::{Filter, Page};
 pub use row::{RowView, StoredRow};
 use sqlx::{ColumnIndex, Decode, Row, Type};
 use std::io::Write;

@@ -1,4 +1,5 @@
-//! What ingest says about awkward input (findings 7 and 12 of issue 9).
+//! What ingest says about awkward input: a re-sent event id with a different body, a
+//! byte order mark, an array line, many rejects, an unregistered reason code.
 
 use super::common::{event_line, write, Sandbox};
 

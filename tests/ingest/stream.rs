@@ -1,5 +1,5 @@
-//! Streaming ingest acknowledges promptly and loses nothing on SIGTERM (finding 5 of
-//! issue 9): the producer writes through a pipe and the test polls the store.
+//! Streaming ingest acknowledges promptly and loses nothing on SIGTERM: the producer
+//! writes through a pipe and the test polls the store.
 
 use super::common::{event_line, Sandbox};
 use std::io::Write;

@@ -1,4 +1,5 @@
-//! Producers cannot write the events only custody seals (finding 1 of issue 9).
+//! Producers cannot write the events only custody seals (README, What it records,
+//! and why you can trust it).
 
 use super::common::{event_line, Sandbox};
 

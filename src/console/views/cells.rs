@@ -7,7 +7,7 @@
 
 use super::super::theme::{tier_glyph, Theme};
 use crate::event::{Tier, Timestamp};
-use crate::text::escape_untrusted;
+use crate::untrusted::escape_untrusted;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

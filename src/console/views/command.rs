@@ -12,7 +12,7 @@
 use super::super::app::LineEdit;
 use super::super::theme::Theme;
 use super::cells::{char_width, own};
-use crate::text::escape_untrusted;
+use crate::untrusted::escape_untrusted;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::Frame;

@@ -15,7 +15,7 @@ use super::super::theme::{tier_glyph, Theme};
 use super::cells::{count, own, untrusted};
 use super::footer::key_label;
 use crate::event::Tier;
-use crate::text::escape_untrusted;
+use crate::untrusted::escape_untrusted;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;

@@ -4,7 +4,7 @@
 //! a few lines, not a screenful of wrapping on every frame. The output is escaped: it is
 //! event text.
 
-use crate::text::escape_untrusted;
+use crate::untrusted::escape_untrusted;
 use serde_json::Value;
 
 /// At most this many characters of one value are shown.

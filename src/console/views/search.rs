@@ -16,7 +16,7 @@ use super::super::theme::Theme;
 use super::cells::{clock, clock_width, columns, own, row_rect, tier_badge, Col};
 use super::command::input_line;
 use super::scroll::{scroll_offset, visible};
-use crate::text::escape_untrusted;
+use crate::untrusted::escape_untrusted;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};

@@ -8,9 +8,10 @@
 //! NULL) and the records back to back. JSON escaping and the length, not separators,
 //! delimit the values, so whatever bytes a tampered row holds are read back exactly.
 
-use super::super::query::{select_rows, Bind, Filter, Order, Page, Placeholder};
+use super::super::query::{select_rows, Bind, Placeholder};
 use super::super::{query_err, StoreError};
 use crate::ledger::columns::IndexedColumns;
+use crate::query::{Filter, Order, Page};
 use crate::store::StoredRow;
 use sqlx::SqlitePool;
 

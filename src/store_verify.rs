@@ -11,7 +11,8 @@
 
 use crate::ledger::note::{split_notes, NoteVerifier};
 use crate::ledger::verify::{inspect, ChainChecker, ClaimedCheckpoint, RecordFacts, Report};
-use crate::store::{Filter, Page, RecordPage, Store, StoreError};
+use crate::query::{Filter, Page};
+use crate::store::{RecordPage, Store, StoreError};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot, Semaphore};

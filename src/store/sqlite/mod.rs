@@ -1,8 +1,9 @@
 //! The embedded engine: one SQLite file in WAL mode with `synchronous=FULL`, so a
 //! committed batch survives a crash. `BEGIN IMMEDIATE` makes the sealer the only writer.
 
-use super::{query_err, Filter, Page, SealBatch, SealOutcome, StoreError, StoredCheckpoint};
+use super::{query_err, SealBatch, SealOutcome, StoreError, StoredCheckpoint};
 use crate::event::Event;
+use crate::query::{Filter, Page};
 use crate::store::StoredRow;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;

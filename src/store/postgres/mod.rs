@@ -4,12 +4,10 @@
 
 use super::batch::{plan_batch, PlanInput, TipRows, TipState};
 use super::query::{select_rows, Bind, Placeholder};
-use super::{
-    query_err, stored_row, Filter, Page, SealBatch, SealOutcome, Sealed, StoreError,
-    StoredCheckpoint,
-};
+use super::{query_err, stored_row, SealBatch, SealOutcome, Sealed, StoreError, StoredCheckpoint};
 use crate::event::Event;
 use crate::ledger::columns::{search_text, IndexedColumns};
+use crate::query::{Filter, Page};
 use crate::store::StoredRow;
 use sqlx::postgres::{PgConnectOptions, PgListener, PgPoolOptions};
 use sqlx::Connection;

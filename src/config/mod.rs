@@ -1,7 +1,9 @@
 //! Configuration and the places custody keeps things: the TOML config file and signing
 //! key in the XDG config directory, the default SQLite store in the XDG data directory.
 //! Precedence for the store URL: `--store`, then `CUSTODY_STORE`, then the config file,
-//! then the default file.
+//! then the default file. `keyfile` reads and writes the signing key file.
+
+pub mod keyfile;
 
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -185,7 +187,7 @@ mod tests {
 
     #[test]
     fn the_shipped_executor_example_is_a_valid_config() {
-        let text = include_str!("../assets/executors.example.toml");
+        let text = include_str!("../../assets/executors.example.toml");
         assert!(
             Config::parse(text).is_ok(),
             "{:?}",

@@ -5,7 +5,7 @@
 //! event: status, exit or HTTP status, duration, output hash and a bounded excerpt.
 //!
 //! This module never writes to the ledger and never decides whether to run: the caller
-//! seals the intent first (DESIGN §8). Secrets (`{env:NAME}`) are resolved only inside
+//! seals the intent first (README, Incident response). Secrets (`{env:NAME}`) are resolved only inside
 //! the HTTP runner, just before sending, so they never reach a `Prepared` or a report.
 
 mod command;

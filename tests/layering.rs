@@ -1,0 +1,95 @@
+//! The layering in `src/lib.rs`'s module table, checked on the source: the domain
+//! imports no store, SQL driver, terminal library or edge module, the ledger reads no
+//! files, and the console's pure state, update and views import no store type.
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(under: &Path) -> Vec<PathBuf> {
+    if under.is_file() {
+        return vec![under.to_path_buf()];
+    }
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(under).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(rust_files(&path));
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Every `file:line: text` under `paths` (relative to `src/`) that mentions a word in
+/// `forbidden`, outside comments.
+fn offending(paths: &[&str], forbidden: &[&str]) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut hits = Vec::new();
+    for p in paths {
+        let root = src.join(p);
+        assert!(
+            root.exists(),
+            "{} is gone; update this test",
+            root.display()
+        );
+        for file in rust_files(&root) {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") {
+                    continue;
+                }
+                if forbidden.iter().any(|f| code.contains(f)) {
+                    hits.push(format!("{}:{}: {}", file.display(), n + 1, code));
+                }
+            }
+        }
+    }
+    hits
+}
+
+#[test]
+fn the_domain_imports_no_store_sql_terminal_or_edge_module() {
+    let hits = offending(
+        &["event", "ledger", "playbook", "incident", "query.rs"],
+        &[
+            "crate::store",
+            "crate::console",
+            "crate::cli",
+            "crate::ingest",
+            "crate::exec",
+            "crate::respond",
+            "crate::config",
+            "crate::store_verify",
+            "sqlx",
+            "rusqlite",
+            "ratatui",
+            "crossterm",
+        ],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn the_ledger_reads_no_files() {
+    let hits = offending(&["ledger"], &["std::fs", "fs::read", "File::open"]);
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+#[test]
+fn the_consoles_pure_code_imports_no_store_type() {
+    let hits = offending(
+        &[
+            "console/app.rs",
+            "console/update.rs",
+            "console/input.rs",
+            "console/window.rs",
+            "console/msg.rs",
+            "console/effect.rs",
+            "console/views",
+        ],
+        &["crate::store", "sqlx", "rusqlite"],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
