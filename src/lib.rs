@@ -24,12 +24,14 @@
 //! | edge   | `untrusted`    | making untrusted text safe to print on a terminal |
 //! | edge   | `timing`       | opt-in timing marks for benchmarks |
 
+pub mod approvals;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod demo;
 pub mod event;
 pub mod exec;
+pub mod gate;
 pub mod incident;
 pub mod ingest;
 pub mod ledger;

@@ -3,6 +3,7 @@
 //! own file. It is the edge where errors become messages and exit codes.
 
 mod act;
+mod approvals;
 mod act_report;
 mod act_step;
 mod completions;
@@ -83,6 +84,14 @@ pub enum Command {
     Rollback(act::RollbackArgs),
     /// Tell people through the configured notify executor (a playbook's notify steps).
     Notify(act::AgentArgs),
+    /// Run the gate: the HTTP service agents propose through and operators vote in.
+    /// List pending approval requests.
+    #[command(subcommand)]
+    Approvals(approvals::ApprovalsCommand),
+    /// Approve a pending request (four-eyes: never your own or one made on your behalf).
+    Approve(approvals::DecideArgs),
+    /// Deny a pending request; a single deny decides it.
+    Deny(approvals::DecideArgs),
     /// Open, list, show and walk incidents: playbooks, checklist steps, contain, resolve, close.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
@@ -238,6 +247,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Rollback(args)) => act::rollback(&env, args, read_only).await,
         Some(Command::Notify(args)) => act::agent(&env, Action::Notify, args, read_only).await,
         Some(Command::Incident(cmd)) => incident::run(&env, cmd, read_only).await,
+        Some(Command::Approvals(cmd)) => approvals::list(&env, cmd).await,
+        Some(Command::Approve(args)) => {
+            approvals::decide(&env, args, crate::gate::Verdict::Approve, read_only).await
+        }
+        Some(Command::Deny(args)) => {
+            approvals::decide(&env, args, crate::gate::Verdict::Deny, read_only).await
+        }
         Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS), // answered above
     }
 }

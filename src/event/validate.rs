@@ -28,7 +28,7 @@ impl LineError {
         }
     }
 
-    pub(super) fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
+    pub fn field(field: impl Into<String>, reason: impl Into<String>) -> Self {
         LineError {
             field: Some(field.into()),
             reason: reason.into(),

@@ -94,47 +94,56 @@ pub fn exercise_agent_states<'a>(
 
 fn fold<'a>(events: impl Iterator<Item = &'a Event>) -> HashMap<String, AgentControl> {
     let mut agents: HashMap<String, AgentControl> = HashMap::new();
-    for e in events.filter(|e| e.is_trusted()) {
-        let kind = e.kind.as_str();
-        if !matches!(
-            kind,
-            "control.pause" | "control.resume" | "control.revoke_token"
-        ) {
-            continue;
-        }
-        if e.outcome_status()
-            .is_some_and(|s| s != OutcomeStatus::Success)
-        {
-            continue;
-        }
-        let Some(agent) = target_agent(e) else {
-            continue;
-        };
-        let entry = agents.entry(agent.clone()).or_insert_with(|| AgentControl {
-            agent,
-            paused: None,
-            token_revoked: None,
-            resumed: None,
-        });
-        let mark = Some(ControlMark {
-            by: e.actor.as_ref().map_or("unknown", |a| a.id.as_str()).into(),
-            at: e.time,
-            reason_code: e.reason_code.clone(),
-            justification: e.justification.clone(),
-            event_id: e.event_id.clone(),
-            correlation_id: e.correlation_id().map(str::to_string),
-        });
-        match kind {
-            "control.pause" => entry.paused = mark,
-            "control.revoke_token" => entry.token_revoked = mark,
-            _ => {
-                entry.paused = None;
-                entry.token_revoked = None;
-                entry.resumed = mark;
-            }
-        }
+    for e in events {
+        apply(&mut agents, e);
     }
     agents
+}
+
+/// One event folded into `agents`, for a reader that follows the live tail (the gate)
+/// rather than refolding. Events that change nothing are ignored; pass them in order.
+pub fn apply(agents: &mut HashMap<String, AgentControl>, e: &Event) {
+    if !e.is_trusted() {
+        return;
+    }
+    let kind = e.kind.as_str();
+    if !matches!(
+        kind,
+        "control.pause" | "control.resume" | "control.revoke_token"
+    ) {
+        return;
+    }
+    if e.outcome_status()
+        .is_some_and(|s| s != OutcomeStatus::Success)
+    {
+        return;
+    }
+    let Some(agent) = target_agent(e) else {
+        return;
+    };
+    let entry = agents.entry(agent.clone()).or_insert_with(|| AgentControl {
+        agent,
+        paused: None,
+        token_revoked: None,
+        resumed: None,
+    });
+    let mark = Some(ControlMark {
+        by: e.actor.as_ref().map_or("unknown", |a| a.id.as_str()).into(),
+        at: e.time,
+        reason_code: e.reason_code.clone(),
+        justification: e.justification.clone(),
+        event_id: e.event_id.clone(),
+        correlation_id: e.correlation_id().map(str::to_string),
+    });
+    match kind {
+        "control.pause" => entry.paused = mark,
+        "control.revoke_token" => entry.token_revoked = mark,
+        _ => {
+            entry.paused = None;
+            entry.token_revoked = None;
+            entry.resumed = mark;
+        }
+    }
 }
 
 /// The agent a control event acts on: its `agent`, else an `agent://ID` resource.

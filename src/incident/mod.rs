@@ -47,7 +47,10 @@
 mod control;
 pub mod record;
 
-pub use control::{agent_states, exercise_agent_states, AgentControl, ControlMark, ControlState};
+pub use control::{
+    agent_states, apply as apply_control, exercise_agent_states, AgentControl, ControlMark,
+    ControlState,
+};
 pub use record::{DeclaredState, IncidentParams, StepWord};
 
 use crate::event::{Event, OutcomeStatus, Tier, Timestamp};

@@ -20,7 +20,7 @@ pub use plan::{
     check_confirmation, plan, split_rollback, undoable, Confirmation, NotUndoable, Plan, Request,
 };
 pub use roles::{Forbidden, Permission, Role, Roles};
-pub use seal::{seal, SealError};
+pub use seal::{seal, seal_with, SealError};
 
 /// Why an action or incident change was refused. Every refusal happens before anything
 /// runs or is sealed, except `ResultNotSealed`, which reports the one thing that can go

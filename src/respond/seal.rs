@@ -5,6 +5,7 @@
 //! decides what to seal; `act`, `work` and the console's update do.
 
 use crate::event::{check_own, Event, LineError};
+use crate::store::gate::GateWrite;
 use crate::store::{SealContext, Store, StoreError};
 use std::sync::Arc;
 
@@ -26,6 +27,10 @@ pub enum SealError {
     },
     #[error("{0}")]
     Store(#[source] Arc<StoreError>),
+    /// The gate's state moved on under this batch (a vote landed first, a grant was
+    /// used); nothing was written.
+    #[error("{0}")]
+    Conflict(String),
     #[error("{already} of {of} events were already in the ledger")]
     AlreadySealed { already: usize, of: usize },
 }
@@ -46,17 +51,32 @@ pub fn writable(store: &Store) -> Result<(), SealError> {
 pub async fn seal(
     store: &Store,
     ctx: &SealContext,
+    events: Vec<Event>,
+    checkpoint: bool,
+) -> Result<Vec<u64>, SealError> {
+    seal_with(store, ctx, events, checkpoint, &[]).await
+}
+
+/// `seal`, with the gate's table changes applied in the same transaction. A guarded
+/// change that found the state moved on is `SealError::Conflict`: nothing was written.
+pub async fn seal_with(
+    store: &Store,
+    ctx: &SealContext,
     mut events: Vec<Event>,
     checkpoint: bool,
+    side: &[GateWrite],
 ) -> Result<Vec<u64>, SealError> {
     writable(store)?;
     stamp(&mut events, ctx.session.as_deref());
     check(&events)?;
     let n = events.len();
     let out = store
-        .seal(events, ctx, checkpoint)
+        .seal_with(events, ctx, checkpoint, side)
         .await
-        .map_err(|e| SealError::Store(Arc::new(e)))?;
+        .map_err(|e| match e {
+            StoreError::Conflict(why) => SealError::Conflict(why),
+            e => SealError::Store(Arc::new(e)),
+        })?;
     if out.sealed.len() != n {
         return Err(SealError::AlreadySealed {
             already: n - out.sealed.len(),

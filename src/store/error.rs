@@ -42,6 +42,10 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A guarded change to the gate's tables found the state moved on; nothing of the
+    /// batch was written.
+    #[error("conflict: {0}")]
+    Conflict(String),
     #[error(transparent)]
     Location(#[from] LocationError),
     #[error("the store file {} does not exist (removed, or a wrong --store?)", path.display())]

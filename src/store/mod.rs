@@ -5,6 +5,7 @@
 
 mod batch;
 mod error;
+pub mod gate;
 mod ledger_state;
 mod location;
 mod postgres;
@@ -71,6 +72,8 @@ pub struct SealBatch<'a> {
     pub signer: &'a NoteSigner,
     pub now: Timestamp,
     pub force_checkpoint: bool,
+    /// The gate's table changes, applied in the same transaction (see `gate`).
+    pub side: &'a [gate::GateWrite],
 }
 
 /// One sealed event: its index in the batch, `seq` and hash.
@@ -173,10 +176,24 @@ impl Store {
         ctx: &SealContext,
         force_checkpoint: bool,
     ) -> Result<SealOutcome, StoreError> {
+        self.seal_with(events, ctx, force_checkpoint, &[]).await
+    }
+
+    /// `seal`, with the gate's table changes `side` applied in the same transaction: all
+    /// of it commits or none of it does. A guarded change that finds the state moved on
+    /// fails the batch with `StoreError::Conflict`.
+    pub async fn seal_with(
+        &self,
+        events: Vec<Event>,
+        ctx: &SealContext,
+        force_checkpoint: bool,
+        side: &[gate::GateWrite],
+    ) -> Result<SealOutcome, StoreError> {
         let batch = SealBatch {
             signer: &ctx.signer,
             now: Timestamp::now(),
             force_checkpoint,
+            side,
         };
         let mut outcome = match self {
             Store::Sqlite(s) => s.seal(events, &batch).await?,

@@ -120,6 +120,10 @@ impl PgStore {
         }
     }
 
+    pub(crate) fn pool(&self) -> &sqlx::PgPool {
+        &self.pool
+    }
+
     pub fn is_read_only(&self) -> bool {
         self.read_only
     }
@@ -275,7 +279,28 @@ impl PgStore {
                 .await
                 .map_err(query_err("storing the checkpoint"))?;
         }
-        if !plan.sealed.is_empty() {
+        for w in ctx.side {
+            for (sql, values, guarded) in super::gate::statements(w) {
+                let sql = super::gate::dollar(sql);
+                let mut q = sqlx::query(&sql);
+                for v in values {
+                    q = match v {
+                        super::gate::Value::Text(s) => q.bind(s),
+                        super::gate::Value::Int(i) => q.bind(i),
+                        super::gate::Value::Null => q.bind(None::<String>),
+                    };
+                }
+                let changed = q
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_err("updating the gate's tables"))?
+                    .rows_affected();
+                if guarded && changed == 0 {
+                    return Err(StoreError::Conflict(w.conflict()));
+                }
+            }
+        }
+        if !plan.sealed.is_empty() || !ctx.side.is_empty() {
             sqlx::query("SELECT pg_notify($1, $2)")
                 .bind(CHANNEL)
                 .bind(plan.size.to_string())

@@ -177,6 +177,10 @@ impl SqliteStore {
     }
 
     /// How the store was opened.
+    pub(crate) fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
     pub fn access(&self) -> Access {
         self.access
     }
@@ -211,6 +215,7 @@ impl SqliteStore {
             now: ctx.now,
             force_checkpoint: ctx.force_checkpoint,
             origin: self.origin.clone(),
+            side: ctx.side.to_vec(),
         };
         tokio::task::spawn_blocking(move || sealer.seal(events, &job))
             .await

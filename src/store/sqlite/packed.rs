@@ -298,6 +298,7 @@ mod tests {
             signer: &signer,
             now: Timestamp::now(),
             force_checkpoint: false,
+            side: &[],
         };
         store.seal(history(&spec).collect(), &ctx).await.unwrap();
         // Gaps where a guessed pack would start, inside one, and a lone missing row,

@@ -9,6 +9,7 @@
 //! thread while the previous slice is inserted, so the two overlap.
 
 use super::super::batch::{split_duplicates, Planner, TipRows, TipState};
+use super::super::gate::{statements, GateWrite, Value};
 use super::super::{SealOutcome, Sealed, StoreError};
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::{search_text, IndexedColumns};
@@ -40,6 +41,7 @@ pub struct Job {
     pub now: Timestamp,
     pub force_checkpoint: bool,
     pub origin: String,
+    pub side: Vec<GateWrite>,
 }
 
 /// The one connection that seals, opened on first use and kept, so its page cache
@@ -148,6 +150,7 @@ fn seal_on(
         )
         .map_err(failed("storing the checkpoint"))?;
     }
+    apply_side(&tx, &job.side)?;
     tx.commit().map_err(failed("committing the batch"))?;
     Ok(SealOutcome {
         sealed,
@@ -155,6 +158,31 @@ fn seal_on(
         checkpoints: checkpoints.into_iter().map(|(_, note)| note).collect(),
         anchor_error: None,
     })
+}
+
+/// The gate's table changes, inside the sealing transaction; a guard that matches no
+/// row fails the batch (dropping the transaction rolls it back).
+fn apply_side(conn: &Connection, side: &[GateWrite]) -> Result<(), StoreError> {
+    for w in side {
+        for (sql, values, guarded) in statements(w) {
+            let values: Vec<rusqlite::types::Value> = values
+                .into_iter()
+                .map(|v| match v {
+                    Value::Text(s) => rusqlite::types::Value::Text(s),
+                    Value::Int(i) => rusqlite::types::Value::Integer(i),
+                    Value::Null => rusqlite::types::Value::Null,
+                })
+                .collect();
+            let changed = conn
+                .prepare_cached(sql)
+                .and_then(|mut st| st.execute(rusqlite::params_from_iter(values)))
+                .map_err(failed("updating the gate's tables"))?;
+            if guarded && changed == 0 {
+                return Err(StoreError::Conflict(w.conflict()));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The ids among `events` that are already stored.
