@@ -2,8 +2,9 @@
 //! systems, and the pieces the console and command line are built from.
 //!
 //! The modules by layer. The domain uses only the domain and never touches a terminal
-//! or SQL (its one file read is `playbook::set`, the user's playbook directory); the
-//! store persists what the ledger sealed and knows no terminal; the edges do the IO.
+//! or SQL (its file reads are `playbook::set` and `policy::load`, the user's playbook and
+//! policy directories); the store persists what the ledger sealed and knows no terminal;
+//! the edges do the IO.
 //!
 //! | Layer  | Module         | Owns |
 //! |--------|----------------|------|
@@ -11,6 +12,7 @@
 //! | domain | `ledger`       | sealing: canonical bytes (RFC 8785), hashes, Merkle tree, signed checkpoints, the pure verification checks |
 //! | domain | `playbook`     | incident checklists: loading and validating them, which apply to an event, the checklist rules |
 //! | domain | `incident`     | incidents and agent control state, derived from sealed records only |
+//! | domain | `policy`       | the gate's Cedar policy: loading and validating it, the facts of a proposal, allow / ask / deny |
 //! | domain | `query`        | what a read asks for: filters and keyset pages, as plain data without SQL |
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
 //! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
@@ -36,6 +38,7 @@ pub mod incident;
 pub mod ingest;
 pub mod ledger;
 pub mod playbook;
+pub mod policy;
 pub mod query;
 pub mod respond;
 pub mod store;

@@ -13,6 +13,7 @@ mod incident;
 mod incident_show;
 mod ingest;
 mod output;
+mod policy;
 mod response;
 mod rollback;
 mod seed;
@@ -95,6 +96,9 @@ pub enum Command {
     /// Open, list, show and walk incidents: playbooks, checklist steps, contain, resolve, close.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
+    /// Check the gate's Cedar policy offline: `policy test PROPOSALS.jsonl` prints each decision.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) for custody.
@@ -254,6 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Deny(args)) => {
             approvals::decide(&env, args, crate::gate::Verdict::Deny, read_only).await
         }
+        Some(Command::Policy(cmd)) => policy::run(&env, cmd),
         Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS), // answered above
     }
 }
