@@ -41,6 +41,7 @@ pub mod playbook;
 pub mod policy;
 pub mod query;
 pub mod respond;
+pub mod serve;
 pub mod store;
 pub mod store_verify;
 pub mod timing;

@@ -8,6 +8,7 @@ mod act_report;
 mod act_step;
 mod completions;
 mod console;
+mod demo_live;
 mod export;
 mod incident;
 mod incident_show;
@@ -17,6 +18,7 @@ mod policy;
 mod response;
 mod rollback;
 mod seed;
+mod serve;
 mod tail;
 mod verify;
 
@@ -86,6 +88,8 @@ pub enum Command {
     /// Tell people through the configured notify executor (a playbook's notify steps).
     Notify(act::AgentArgs),
     /// Run the gate: the HTTP service agents propose through and operators vote in.
+    /// Run the gate: the HTTP service agents propose through and operators vote in.
+    Serve(serve::ServeArgs),
     /// List pending approval requests.
     #[command(subcommand)]
     Approvals(approvals::ApprovalsCommand),
@@ -251,6 +255,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Rollback(args)) => act::rollback(&env, args, read_only).await,
         Some(Command::Notify(args)) => act::agent(&env, Action::Notify, args, read_only).await,
         Some(Command::Incident(cmd)) => incident::run(&env, cmd, read_only).await,
+        Some(Command::Serve(args)) => serve::run(&env, args).await,
         Some(Command::Approvals(cmd)) => approvals::list(&env, cmd).await,
         Some(Command::Approve(args)) => {
             approvals::decide(&env, args, crate::gate::Verdict::Approve, read_only).await

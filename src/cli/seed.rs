@@ -3,7 +3,7 @@
 //! says otherwise, so it never mixes with a real log.
 
 use super::{output, Env};
-use crate::demo::{history, DemoSpec, LiveGenerator};
+use crate::demo::{history, DemoSpec};
 use crate::event::{is_custody_kind, Event, Timestamp};
 use crate::store::{SealContext, Store};
 use anyhow::Context;
@@ -144,23 +144,6 @@ async fn fill(store: &Store, seal: &SealContext, spec: &DemoSpec) -> anyhow::Res
     Ok((sealed, duplicates))
 }
 
-/// Keeps appending live demo traffic until the task is dropped.
-pub async fn run_live(store: Store, seal: SealContext, seed: u64) -> anyhow::Result<()> {
-    let mut generator = LiveGenerator::new(seed);
-    let mut tick = tokio::time::interval(Duration::from_millis(250));
-    loop {
-        tick.tick().await;
-        let events = generator.tick(Timestamp::now());
-        if events.is_empty() {
-            continue;
-        }
-        store
-            .seal(events, &seal, false)
-            .await
-            .context("live generator could not seal")?;
-    }
-}
-
 pub async fn demo(
     env: &Env,
     args: DemoArgs,
@@ -188,7 +171,14 @@ pub async fn demo(
         };
         fill(&store, &seal, &spec).await?;
     }
-    let live = (!args.no_live).then(|| tokio::spawn(run_live(store.clone(), seal, args.seed)));
+    let live = if args.no_live {
+        None
+    } else {
+        // The demo's agents act through an in-process gate, so pauses bind and T2/T3
+        // proposals wait for the people at the console.
+        let gate = crate::serve::start_gate(store.clone(), seal, env.config.roles(), None).await?;
+        Some(tokio::spawn(super::demo_live::run(gate, args.seed)))
+    };
     let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         let console = super::console::ConsoleArgs {
             read_only: console.read_only,

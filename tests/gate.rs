@@ -1,0 +1,301 @@
+//! The gate end to end: a real `custody serve`, real HTTP, a Python agent using only the
+//! standard library, votes through the CLI, and the ledger checked and verified after.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::gate::{get, post, post_raw, token_from, Serve};
+use common::Sandbox;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+const CONFIG: &str = r#"
+allow_operator_override = true
+default_role = "viewer"
+[roles]
+ana = "approver"
+raj = "approver"
+lee = "approver"
+root = "admin"
+"#;
+
+fn sandbox() -> Sandbox {
+    let s = Sandbox::sqlite();
+    configure(&s, CONFIG);
+    s
+}
+
+fn configure(s: &Sandbox, config: &str) {
+    let dir = s.dir.path().join("config").join("custody");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), config).unwrap();
+}
+
+fn agent_token(s: &Sandbox, agent: &str) -> String {
+    token_from(&s.ok(&["--operator", "root", "agent", "token", "issue", agent]))
+}
+
+/// The kinds of the ledger's records, in seq order.
+fn kinds(s: &Sandbox) -> Vec<String> {
+    s.ok(&["export"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["kind"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The records of one kind, as JSON.
+fn records(s: &Sandbox, kind: &str) -> Vec<Value> {
+    s.ok(&["export"])
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|v| v["kind"] == kind)
+        .collect()
+}
+
+fn refusal_codes(s: &Sandbox) -> Vec<String> {
+    records(s, "gate.refusal")
+        .into_iter()
+        .chain(records(s, "gate.violation"))
+        .map(|v| v["outcome"]["response"]["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+fn t3(params: Value) -> Value {
+    json!({
+        "tier": "T3",
+        "reason_code": "scheduled_maintenance",
+        "action": {"type": "db.migrate", "target_system": "postgres", "resource": "db/orders",
+                   "environment": "production", "params": params, "reversibility": "none"},
+        "on_behalf_of": "lee",
+    })
+}
+
+fn t1() -> Value {
+    json!({
+        "tier": "T1",
+        "action": {"type": "k8s.scale", "resource": "deploy/web", "environment": "staging",
+                   "params": {"replicas": 3}},
+    })
+}
+
+fn approve(s: &Sandbox, who: &str, id: &str) -> std::process::Output {
+    s.run(&["--operator", who, "approve", id, "--justification", "read the migration plan"])
+}
+
+#[test]
+fn a_stdlib_python_agent_proposes_waits_for_two_humans_and_reports_and_the_ledger_verifies() {
+    let s = sandbox();
+    let token = agent_token(&s, "migrator");
+    let serve = Serve::start(&s, &[]);
+    let mut agent = std::process::Command::new("python3")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/gate/agent.py"))
+        .args([&serve.base, &token])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = agent.stdout.take().unwrap();
+    let mut lines = std::io::BufRead::lines(std::io::BufReader::new(stdout));
+    let mut asked = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(rest) = line.strip_prefix("ASKED ") {
+            asked = Some(rest.split_whitespace().next().unwrap().to_string());
+            break;
+        }
+    }
+    let id = asked.expect("the agent never got an ask");
+    // The agent is long-polling now. One approver is not enough for a T3 …
+    assert!(approve(&s, "ana", &id).status.success());
+    let listed = s.ok(&["approvals", "list", "--json"]);
+    assert!(listed.contains(&id) && listed.contains("\"approvals\":1"), "{listed}");
+    // … the second, distinct one decides it and wakes the agent.
+    assert!(approve(&s, "raj", &id).status.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = agent.wait().unwrap();
+    assert!(status.success(), "agent failed: {rest:?}");
+    assert!(rest.iter().any(|l| l.starts_with("DECIDED") && l.ends_with("allow")), "{rest:?}");
+    drop(serve);
+    let gated: Vec<String> = kinds(&s)
+        .into_iter()
+        .filter(|k| k.starts_with("ai.") || k.starts_with("approval."))
+        .collect();
+    assert_eq!(
+        gated,
+        [
+            "ai.proposal",
+            "approval.decision",
+            "ai.action",
+            "ai.proposal",
+            "approval.request",
+            "approval.vote",
+            "approval.vote",
+            "approval.decision",
+            "ai.action",
+        ]
+    );
+    let action = records(&s, "ai.action").pop().unwrap();
+    assert_eq!(action["context"]["parent_event_id"], id.as_str());
+    assert_eq!(action["approval"]["mode"], "human");
+    let (code, _) = s.verify(&[]);
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn tokens_pauses_and_bodies_are_refused_and_every_refusal_is_sealed() {
+    let s = sandbox();
+    let token = agent_token(&s, "scaler");
+    let serve = Serve::start(&s, &[]);
+    let actions = serve.url("/v1/actions");
+
+    let (status, body) = post(&actions, "cst_nothing_here", &t1());
+    assert_eq!((status, body["error"].as_str()), (401, Some("unknown_token")), "{body}");
+
+    let (status, body) = post_raw(&actions, &token, br#"{"tier":"T1","action":{"type":5}}"#);
+    assert_eq!((status, body["field"].as_str()), (400, Some("action.type")), "{body}");
+
+    let big = vec![b' '; 1024 * 1024 + 10];
+    let (status, _) = post_raw(&actions, &token, &big);
+    assert_eq!(status, 413);
+
+    // A pause sealed by the CLI binds the next proposal within the tail's poll.
+    let (status, _) = post(&actions, &token, &t1());
+    assert_eq!(status, 200);
+    s.ok(&[
+        "--operator", "ana", "pause", "scaler", "--reason", "containment",
+        "--justification", "scaling loop", "--yes",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (mut status, mut body) = post(&actions, &token, &t1());
+    while status != 423 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        (status, body) = post(&actions, &token, &t1());
+    }
+    assert_eq!(status, 423, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("paused"), "{body}");
+
+    // Revoking the token makes it 401.
+    s.ok(&[
+        "--operator", "ana", "revoke-token", "scaler", "--reason", "containment",
+        "--justification", "token leaked", "--yes",
+    ]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (mut status, _) = post(&actions, &token, &t1());
+    while status != 401 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        (status, _) = post(&actions, &token, &t1());
+    }
+    assert_eq!(status, 401);
+    drop(serve);
+    let codes = refusal_codes(&s);
+    for code in ["unknown_token", "bad_request", "too_large"] {
+        assert!(codes.iter().any(|c| c == code), "{code} not sealed: {codes:?}");
+    }
+    assert!(
+        codes.iter().any(|c| c == "token_revoked" || c == "token_unusable"),
+        "{codes:?}"
+    );
+    let refused: Vec<Value> = records(&s, "approval.decision")
+        .into_iter()
+        .filter(|d| d["outcome"]["response"]["verdict"] == "refused")
+        .collect();
+    assert!(!refused.is_empty(), "the paused proposal's refusal is sealed");
+    assert_eq!(s.verify(&[]).0, 0);
+}
+
+#[test]
+fn votes_that_break_the_rules_are_refused_by_the_core_and_sealed() {
+    let s = sandbox();
+    let token = agent_token(&s, "migrator");
+    let serve = Serve::start(&s, &[]);
+    let actions = serve.url("/v1/actions");
+    let mut propose = |params: Value| {
+        let (status, body) = post(&actions, &token, &t3(params));
+        assert_eq!(status, 202, "{body}");
+        body["id"].as_str().unwrap().to_string()
+    };
+    let id = propose(json!({"m": 1}));
+    // The human it acts for, even an approver.
+    let out = approve(&s, "lee", &id);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("four-eyes"));
+    // Twice by the same human counts once.
+    assert!(approve(&s, "ana", &id).status.success());
+    assert_eq!(approve(&s, "ana", &id).status.code(), Some(2));
+    let (_, answer) = get(&serve.url(&format!("/v1/actions/{id}")), Some(&token));
+    assert_eq!((answer["decision"].as_str(), answer["approvals"].as_u64()), (Some("ask"), Some(1)));
+    // Approved by two; the grant works once, and only for what was approved.
+    assert!(approve(&s, "raj", &id).status.success());
+    let (_, answer) = get(&serve.url(&format!("/v1/actions/{id}")), Some(&token));
+    let grant = answer["grant"].as_str().unwrap().to_string();
+    let outcome = serve.url(&format!("/v1/actions/{id}/outcome"));
+    let changed = post(&outcome, &token, &json!({"grant": grant, "status": "success", "params": {"m": 2}}));
+    assert_eq!((changed.0, changed.1["error"].as_str()), (409, Some("changed_parameters")));
+    let reused = post(&outcome, &token, &json!({"grant": grant, "status": "success", "params": {"m": 1}}));
+    assert_eq!((reused.0, reused.1["error"].as_str()), (409, Some("grant_reused")));
+
+    let id = propose(json!({"m": 3}));
+    assert!(approve(&s, "ana", &id).status.success());
+    let ok = post(
+        &serve.url(&format!("/v1/actions/{id}/outcome")),
+        &token,
+        &json!({"grant": "not-a-grant", "status": "success"}),
+    );
+    assert_eq!(ok.0, 409);
+    drop(serve);
+    let codes = refusal_codes(&s);
+    for code in ["self_approval", "already_voted", "changed_parameters", "grant_reused", "unknown_grant"] {
+        assert!(codes.iter().any(|c| c == code), "{code} not sealed: {codes:?}");
+    }
+    assert_eq!(records(&s, "gate.violation").len(), 1);
+    assert_eq!(s.verify(&[]).0, 0);
+}
+
+#[test]
+fn a_request_left_waiting_through_kill_9_is_still_pending_after_a_restart() {
+    let s = sandbox();
+    let token = agent_token(&s, "migrator");
+    let mut serve = Serve::start(&s, &[]);
+    let (status, body) = post(&serve.url("/v1/actions"), &token, &t3(json!({"m": 1})));
+    assert_eq!(status, 202);
+    let id = body["id"].as_str().unwrap().to_string();
+    let waiter = {
+        let url = serve.url(&format!("/v1/actions/{id}?wait=30s"));
+        let token = token.clone();
+        std::thread::spawn(move || get(&url, Some(&token)))
+    };
+    std::thread::sleep(Duration::from_millis(300));
+    serve.kill9();
+    let (status, _) = waiter.join().unwrap();
+    assert_eq!(status, 0, "the waiter lost its connection");
+    let serve = Serve::start(&s, &[]);
+    let (status, answer) = get(&serve.url(&format!("/v1/actions/{id}")), Some(&token));
+    assert_eq!((status, answer["state"].as_str()), (202, Some("pending")), "{answer}");
+    assert!(s.ok(&["approvals", "list"]).contains(&id));
+    drop(serve);
+    assert_eq!(s.verify(&[]).0, 0);
+}
+
+#[test]
+fn a_bad_policy_refuses_to_start_naming_the_file_and_line() {
+    let s = sandbox();
+    let dir = s.path("policy");
+    std::fs::create_dir_all(&dir).unwrap();
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/policy");
+    for f in ["policies.cedar", "policies.cedarschema"] {
+        std::fs::copy(format!("{shipped}/{f}"), dir.join(f)).unwrap();
+    }
+    let mut text = std::fs::read_to_string(dir.join("policies.cedar")).unwrap();
+    let line = text.lines().count() + 2;
+    text.push_str("\n@id(\"broken\")\npermit(principal, action, resource) when { context.tier == };\n");
+    std::fs::write(dir.join("policies.cedar"), text).unwrap();
+    let out = s
+        .cmd()
+        .args(["serve", "--listen", "127.0.0.1:1", "--policy"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("policies.cedar") && err.contains(&format!("line {line}")), "{err}");
+}
