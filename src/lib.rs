@@ -14,6 +14,7 @@
 //! | domain | `incident`     | incidents and agent control state, derived from sealed records only |
 //! | domain | `policy`       | the gate's Cedar policy: loading and validating it, the facts of a proposal, allow / ask / deny |
 //! | domain | `query`        | what a read asks for: filters and keyset pages, as plain data without SQL |
+//! | domain | `identity`     | who acts: tokens and credential records, operators established from a credential, the agent registry fold |
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
 //! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
 //! | edge   | `store_verify` | verifying a whole store: paged reads fed to the ledger's checks, full or paced |
@@ -34,6 +35,7 @@ pub mod demo;
 pub mod event;
 pub mod exec;
 pub mod gate;
+pub mod identity;
 pub mod incident;
 pub mod ingest;
 pub mod ledger;

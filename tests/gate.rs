@@ -85,8 +85,8 @@ fn approve(s: &Sandbox, who: &str, id: &str) -> std::process::Output {
 #[test]
 fn a_stdlib_python_agent_proposes_waits_for_two_humans_and_reports_and_the_ledger_verifies() {
     let s = sandbox();
-    let token = agent_token(&s, "migrator");
     let serve = Serve::start(&s, &[]);
+    let token = agent_token(&s, "migrator");
     let mut agent = std::process::Command::new("python3")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/gate/agent.py"))
         .args([&serve.base, &token])
@@ -144,8 +144,8 @@ fn a_stdlib_python_agent_proposes_waits_for_two_humans_and_reports_and_the_ledge
 #[test]
 fn tokens_pauses_and_bodies_are_refused_and_every_refusal_is_sealed() {
     let s = sandbox();
-    let token = agent_token(&s, "scaler");
     let serve = Serve::start(&s, &[]);
+    let token = agent_token(&s, "scaler");
     let actions = serve.url("/v1/actions");
 
     let (status, body) = post(&actions, "cst_nothing_here", &t1());
@@ -206,10 +206,10 @@ fn tokens_pauses_and_bodies_are_refused_and_every_refusal_is_sealed() {
 #[test]
 fn votes_that_break_the_rules_are_refused_by_the_core_and_sealed() {
     let s = sandbox();
-    let token = agent_token(&s, "migrator");
     let serve = Serve::start(&s, &[]);
+    let token = agent_token(&s, "migrator");
     let actions = serve.url("/v1/actions");
-    let mut propose = |params: Value| {
+    let propose = |params: Value| {
         let (status, body) = post(&actions, &token, &t3(params));
         assert_eq!(status, 202, "{body}");
         body["id"].as_str().unwrap().to_string()
@@ -254,8 +254,8 @@ fn votes_that_break_the_rules_are_refused_by_the_core_and_sealed() {
 #[test]
 fn a_request_left_waiting_through_kill_9_is_still_pending_after_a_restart() {
     let s = sandbox();
-    let token = agent_token(&s, "migrator");
     let mut serve = Serve::start(&s, &[]);
+    let token = agent_token(&s, "migrator");
     let (status, body) = post(&serve.url("/v1/actions"), &token, &t3(json!({"m": 1})));
     assert_eq!(status, 202);
     let id = body["id"].as_str().unwrap().to_string();
@@ -276,19 +276,31 @@ fn a_request_left_waiting_through_kill_9_is_still_pending_after_a_restart() {
     assert_eq!(s.verify(&[]).0, 0);
 }
 
-#[test]
-fn a_bad_policy_refuses_to_start_naming_the_file_and_line() {
-    let s = sandbox();
+fn policy_dir(s: &Sandbox) -> std::path::PathBuf {
     let dir = s.path("policy");
     std::fs::create_dir_all(&dir).unwrap();
     let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/policy");
     for f in ["policies.cedar", "policies.cedarschema"] {
         std::fs::copy(format!("{shipped}/{f}"), dir.join(f)).unwrap();
     }
+    dir
+}
+
+const BROKEN: &str = "\n@id(\"broken\")\npermit(principal, action, resource) when { context.tier == };\n";
+
+fn break_policy(dir: &std::path::Path) -> usize {
     let mut text = std::fs::read_to_string(dir.join("policies.cedar")).unwrap();
-    let line = text.lines().count() + 2;
-    text.push_str("\n@id(\"broken\")\npermit(principal, action, resource) when { context.tier == };\n");
+    let line = text.lines().count() + 3;
+    text.push_str(BROKEN);
     std::fs::write(dir.join("policies.cedar"), text).unwrap();
+    line
+}
+
+#[test]
+fn a_bad_policy_refuses_to_start_naming_the_file_line_and_policy() {
+    let s = sandbox();
+    let dir = policy_dir(&s);
+    let line = break_policy(&dir);
     let out = s
         .cmd()
         .args(["serve", "--listen", "127.0.0.1:1", "--policy"])
@@ -297,5 +309,32 @@ fn a_bad_policy_refuses_to_start_naming_the_file_and_line() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("policies.cedar") && err.contains(&format!("line {line}")), "{err}");
+    assert!(
+        err.contains(&format!("policies.cedar:{line}:")) && err.contains("`broken`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_bad_reload_keeps_the_old_policy_and_both_loads_are_sealed() {
+    let s = sandbox();
+    let dir = policy_dir(&s);
+    let serve = Serve::start(&s, &["--policy", dir.to_str().unwrap()]);
+    let token = agent_token(&s, "scaler");
+    let (_, health) = get(&serve.url("/healthz"), None);
+    let version = health["policy_version"].as_str().unwrap().to_string();
+    break_policy(&dir);
+    let pid = serve.child.id().to_string();
+    std::process::Command::new("kill").args(["-HUP", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while records(&s, "policy.load").len() < 2 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let loads = records(&s, "policy.load");
+    assert_eq!(loads.len(), 2, "{loads:?}");
+    assert_eq!(loads[1]["outcome"]["status"], "failure");
+    assert!(loads[1]["outcome"]["detail"].as_str().unwrap().contains("broken"));
+    let (status, answer) = post(&serve.url("/v1/actions"), &token, &t1());
+    assert_eq!(status, 200, "{answer}");
+    assert_eq!(answer["policy_version"].as_str(), Some(version.as_str()));
 }

@@ -17,11 +17,11 @@ fn an_approval_through_one_serve_wakes_the_agent_waiting_on_the_other() {
     std::fs::create_dir_all(&dir).unwrap();
     // The test server's superuser is the operator on the command line (the session role).
     std::fs::write(dir.join("config.toml"), "[roles]\npostgres = \"admin\"\n").unwrap();
+    let a = Serve::start(&s, &[]);
+    let b = Serve::start(&s, &[]);
     let agent = token_from(&s.ok(&["agent", "token", "issue", "migrator"]));
     let ana = token_from(&s.ok(&["operator", "token", "issue", "ana", "--role", "approver"]));
     let raj = token_from(&s.ok(&["operator", "token", "issue", "raj", "--role", "approver"]));
-    let a = Serve::start(&s, &[]);
-    let b = Serve::start(&s, &[]);
 
     let proposal = json!({
         "tier": "T3",

@@ -131,8 +131,6 @@ fn an_incident_and_a_pause_on_postgres_are_sealed_write_ahead_and_verify() {
     );
     sb.ok(&["ingest", sb.path("e.jsonl").to_str().unwrap()]);
     let opened = sb.ok(&[
-        "--operator",
-        "ana",
         "incident",
         "open",
         "--event",
@@ -142,8 +140,6 @@ fn an_incident_and_a_pause_on_postgres_are_sealed_write_ahead_and_verify() {
     ]);
     let incident = opened.split_whitespace().nth(1).unwrap().to_string();
     let paused = sb.ok(&[
-        "--operator",
-        "ana",
         "pause",
         "autoscaler",
         "--reason",
@@ -209,6 +205,9 @@ fn grants(role: &str, db: &str, writes: bool) -> Vec<String> {
             "GRANT INSERT ON events, search_text, checkpoints TO {role}"
         ));
         sql.push(format!("GRANT INSERT, UPDATE ON tree_state TO {role}"));
+        sql.push(format!(
+            "GRANT SELECT, INSERT, UPDATE (revoked_at, revoked_by) ON credentials TO {role}"
+        ));
     }
     sql
 }

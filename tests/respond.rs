@@ -395,7 +395,7 @@ fn incident_list_flags_an_intent_left_without_a_result() {
     let config = desk.sb.path("config").join("custody").join("config.toml");
     std::fs::write(
         &config,
-        "[roles]\nraj = \"responder\"\nvic = \"viewer\"\n\n[[executors]]\naction = \"pause\"\nagents = \"*\"\ntype = \"command\"\nargv = [\"sleep\", \"30\"]\ntimeout_s = 60\n",
+        "allow_operator_override = true\n[roles]\nraj = \"responder\"\nvic = \"viewer\"\n\n[[executors]]\naction = \"pause\"\nagents = \"*\"\ntype = \"command\"\nargv = [\"sleep\", \"30\"]\ntimeout_s = 60\n",
     )
     .unwrap();
     let mut pause = desk

@@ -4,7 +4,8 @@
 
 use super::*;
 use crate::event::{Tier, Timestamp};
-use crate::gate::{parse_body, proposal_event, request_event, RequestState, VoterAuth};
+use crate::gate::{parse_body, proposal_event, request_event, RequestState};
+use crate::event::{Authn, AuthnMethod};
 use crate::ledger::note::NoteSigner;
 use crate::respond::Role;
 
@@ -58,9 +59,11 @@ fn voter(name: &str, role: Role) -> Voter {
     Voter {
         name: name.into(),
         role,
-        auth: VoterAuth {
-            method: "token".into(),
+        authn: Authn {
+            method: AuthnMethod::Token,
             os_user: None,
+            token_ref: Some("ref".into()),
+            claimed: None,
         },
     }
 }

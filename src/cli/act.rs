@@ -194,7 +194,7 @@ impl Ask {
         Request {
             action: self.action,
             agent: self.agent.clone(),
-            operator: env.operator.clone(),
+            operator: env.operator.name.clone(),
             reason_code: self.reason(),
             justification: self.justification(),
             incident: ctx.incident.as_ref().map(|i| i.id.clone()),
@@ -239,7 +239,7 @@ async fn act(
     };
     env.config
         .roles()
-        .check(&env.operator, permission)
+        .check(&env.operator.name, permission)
         .map_err(respond::Refused::from)?;
     if matches!(ask.action, Action::Pause | Action::RevokeToken)
         && !ask.flags.force
@@ -281,7 +281,7 @@ async fn act(
     )?;
     ctx.check_step()?;
     ready_to_seal(store, ask, std::slice::from_ref(&plan))?;
-    print_plan(&plan, &ctx, env.config.roles().role_of(&env.operator));
+    print_plan(&plan, &ctx, env.config.roles().role_of(&env.operator.name));
     let typed = response::confirm(&ask.confirm(), &ask.agent, plan.needs_typed_agent())?;
     respond::check_confirmation(&plan, &confirmation(ask, typed))?;
     let sealing = response::sealing(env)?;

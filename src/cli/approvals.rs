@@ -6,7 +6,7 @@ use super::response::untrusted;
 use super::Env;
 use crate::approvals::{vote, VoteError};
 use crate::event::Timestamp;
-use crate::gate::{Ballot, Verdict, Voter, VoterAuth};
+use crate::gate::{Ballot, Verdict, Voter};
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 
@@ -67,12 +67,9 @@ pub async fn list(env: &Env, cmd: ApprovalsCommand) -> anyhow::Result<ExitCode> 
 /// The operator at the keyboard, as a voter.
 fn voter(env: &Env) -> Voter {
     Voter {
-        name: env.operator.clone(),
-        role: env.config.roles().role_of(&env.operator),
-        auth: VoterAuth {
-            method: "os_user".into(),
-            os_user: None,
-        },
+        name: env.operator.name.clone(),
+        role: env.operator.role,
+        authn: env.operator.authn.clone(),
     }
 }
 

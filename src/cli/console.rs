@@ -90,7 +90,7 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
     reasons.extend(env.config.reason_codes.iter().cloned());
     let mut app = App::new(
         store.describe(),
-        env.operator.clone(),
+        env.operator.name.clone(),
         keymap,
         reasons,
         crate::event::Timestamp::now(),
@@ -124,7 +124,11 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
     app.response.session = Some(session.clone());
     let sealing: Sealing = env
         .signer()
-        .map(|signer| SealContext::new(signer, env.anchor(None)).in_session(session))
+        .map(|signer| {
+            SealContext::new(signer, env.anchor(None))
+                .in_session(session)
+                .authenticated(env.operator.authn.clone())
+        })
         .map_err(|e| SealError::NoSigner(format!("{e:#}")));
     let options = ConsoleOptions {
         store,

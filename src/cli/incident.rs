@@ -177,7 +177,7 @@ struct Writer<'a> {
 
 impl Writer<'_> {
     fn operator(&self) -> &str {
-        &self.env.operator
+        &self.env.operator.name
     }
 
     fn incident(&self, id: &str) -> Result<&Incident, Stop> {

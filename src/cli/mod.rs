@@ -6,6 +6,8 @@ mod act;
 mod approvals;
 mod act_report;
 mod act_step;
+mod agent;
+mod authn;
 mod completions;
 mod console;
 mod demo_live;
@@ -13,6 +15,7 @@ mod export;
 mod incident;
 mod incident_show;
 mod ingest;
+mod operator;
 mod output;
 mod policy;
 mod response;
@@ -20,6 +23,7 @@ mod rollback;
 mod seed;
 mod serve;
 mod tail;
+mod tokens;
 mod verify;
 
 use crate::config::keyfile;
@@ -50,7 +54,9 @@ pub struct Cli {
     /// Config file (TOML). Default: custody/config.toml in the XDG config directory.
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Who is at the keyboard. Default: `operator` from config, then the OS user.
+    /// Who is at the keyboard. The operator is established from a credential: the OS user
+    /// on a local SQLite store, the database role on PostgreSQL. Naming someone else is
+    /// refused unless the config sets `allow_operator_override = true` (SQLite only).
     #[arg(long, global = true, value_name = "ID")]
     pub operator: Option<String>,
     #[command(flatten)]
@@ -88,7 +94,6 @@ pub enum Command {
     /// Tell people through the configured notify executor (a playbook's notify steps).
     Notify(act::AgentArgs),
     /// Run the gate: the HTTP service agents propose through and operators vote in.
-    /// Run the gate: the HTTP service agents propose through and operators vote in.
     Serve(serve::ServeArgs),
     /// List pending approval requests.
     #[command(subcommand)]
@@ -97,6 +102,12 @@ pub enum Command {
     Approve(approvals::DecideArgs),
     /// Deny a pending request; a single deny decides it.
     Deny(approvals::DecideArgs),
+    /// Agent tokens and the agent registry (owner, autonomy, public key).
+    #[command(subcommand)]
+    Agent(agent::AgentCommand),
+    /// Operator tokens for the gate's API (admin only to issue).
+    #[command(subcommand)]
+    Operator(operator::OperatorCommand),
     /// Open, list, show and walk incidents: playbooks, checklist steps, contain, resolve, close.
     #[command(subcommand)]
     Incident(incident::IncidentCommand),
@@ -114,15 +125,30 @@ pub struct Env {
     pub dirs: Dirs,
     pub config: Config,
     pub store_url: String,
-    pub operator: String,
+    /// Who is at the keyboard, established from a credential (see `authn`).
+    pub operator: crate::identity::Operator,
 }
 
 impl Env {
-    fn resolve(cli: &Cli) -> anyhow::Result<Env> {
+    async fn resolve(cli: &Cli) -> anyhow::Result<Env> {
         let dirs = Dirs::discover()?;
         let config = Config::load(cli.config.as_deref(), &dirs)?;
         let store_url = config.store_url(cli.store.as_deref(), &dirs);
-        let operator = config.operator(cli.operator.as_deref());
+        let need = match &cli.command {
+            Some(
+                Command::Verify(_)
+                | Command::Export(_)
+                | Command::Checkpoint
+                | Command::Key
+                | Command::Tail(_)
+                | Command::Ingest(_)
+                | Command::Seed(_),
+            ) => authn::Need::Nothing,
+            _ => authn::Need::Operator,
+        };
+        let demo = matches!(cli.command, Some(Command::Demo(_)));
+        let operator =
+            authn::operator(&config, cli.operator.as_deref(), &store_url, need, demo).await?;
         Ok(Env {
             dirs,
             config,
@@ -231,7 +257,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Man) => return completions::man(),
         _ => {}
     }
-    let env = Env::resolve(&cli)?;
+    let env = Env::resolve(&cli).await?;
     let read_only = cli.console.read_only;
     match cli.command {
         None => {
@@ -264,6 +290,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             approvals::decide(&env, args, crate::gate::Verdict::Deny, read_only).await
         }
         Some(Command::Policy(cmd)) => policy::run(&env, cmd),
+        Some(Command::Agent(cmd)) => agent::run(&env, cmd, read_only).await,
+        Some(Command::Operator(cmd)) => operator::run(&env, cmd, read_only).await,
         Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS), // answered above
     }
 }

@@ -25,7 +25,9 @@ pub enum Stop {
 impl From<Refused> for Stop {
     fn from(r: Refused) -> Self {
         match r {
-            Refused::ResultNotSealed(_) | Refused::ExecutorLost(_) => Stop::Error(r.to_string()),
+            Refused::ResultNotSealed(_)
+            | Refused::ExecutorLost(_)
+            | Refused::CredentialsNotRevoked { .. } => Stop::Error(r.to_string()),
             r => Stop::Refused(r.to_string()),
         }
     }
@@ -108,10 +110,10 @@ pub async fn open_for_reading(env: &Env) -> Result<Store, Stop> {
     Ok(env.open_store_read_only().await?)
 }
 
-/// Everything sealing needs besides the store: the signing key and the anchor file. A
-/// command-line run has no operator session.
+/// Everything sealing needs besides the store: the signing key, the anchor file and how
+/// the operator was authenticated. A command-line run has no operator session.
 pub fn sealing(env: &Env) -> Result<SealContext, Stop> {
-    Ok(SealContext::new(env.signer()?, env.anchor(None)))
+    Ok(SealContext::new(env.signer()?, env.anchor(None)).authenticated(env.operator.authn.clone()))
 }
 
 /// How the operator confirmed on the command line.

@@ -9,7 +9,6 @@ use crate::store::{SealContext, Store};
 use anyhow::Context;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Duration;
 
 const BATCH: usize = 2000;
 

@@ -13,8 +13,12 @@ use std::path::{Path, PathBuf};
 pub struct Config {
     /// Store URL: `postgres://…`, `sqlite:PATH` or a file path.
     pub store: Option<String>,
-    /// Who is at the keyboard, when `--operator` is not given.
+    /// A name the operator claims when `--operator` is not given. Honoured only where the
+    /// credential backs it, or with `allow_operator_override` (see `cli::authn`).
     pub operator: Option<String>,
+    /// On a local SQLite store, let `--operator` / `operator` name someone other than the
+    /// OS user (the demo does); events record both names. Never on PostgreSQL.
+    pub allow_operator_override: Option<bool>,
     /// The origin line of checkpoints for logs created from now on.
     pub origin: Option<String>,
     /// File each new signed checkpoint is appended to, outside the database.
@@ -161,23 +165,6 @@ impl Config {
             .or_else(|| self.store.clone())
             .unwrap_or_else(|| dirs.default_store().display().to_string())
     }
-
-    /// The operator by precedence: flag, config, the OS user.
-    pub fn operator(&self, flag: Option<&str>) -> String {
-        flag.map(str::to_string)
-            .or_else(|| self.operator.clone())
-            .or_else(|| std::env::var("USER").ok())
-            .or_else(|| std::env::var("LOGNAME").ok())
-            .or_else(os_user)
-            .unwrap_or_else(|| "unknown".into())
-    }
-}
-
-/// The OS user when the environment does not name it (e.g. under tmux or cron).
-fn os_user() -> Option<String> {
-    let out = std::process::Command::new("id").arg("-un").output().ok()?;
-    let name = String::from_utf8(out.stdout).ok()?.trim().to_string();
-    (!name.is_empty()).then_some(name)
 }
 
 #[cfg(test)]

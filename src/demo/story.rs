@@ -296,5 +296,6 @@ pub(crate) fn service_actor() -> crate::event::Actor {
         id: "policy-engine".into(),
         on_behalf_of: None,
         session: None,
+        authn: None,
     }
 }

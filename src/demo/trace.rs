@@ -117,6 +117,7 @@ impl Trace {
             // A session is a conversation with a person; scheduled and event-driven
             // runs are identified by their job id instead.
             session: (m.trigger.kind == TriggerType::UserInstruction).then(|| self.session.clone()),
+            authn: None,
         });
         e.agent = Some(agent_ref(m.bot));
         e.model = Some(Model {
@@ -171,6 +172,7 @@ impl Trace {
             id: who.id.to_string(),
             on_behalf_of: None,
             session: Some(format!("console-{}", f.hex(3))),
+            authn: None,
         });
         e.reason_code = Some(reason.to_string());
         e.tier = Some(tier);

@@ -2,6 +2,7 @@
 //! shapes, the blast-radius tiers, the reason-code registry and the completeness check
 //! of the Execute Action Audit Standard. It never touches storage or a terminal.
 
+mod authn;
 mod completeness;
 mod reason;
 mod tier;
@@ -9,6 +10,7 @@ mod time;
 mod trust;
 mod validate;
 
+pub use authn::{Authn, Method as AuthnMethod};
 pub use completeness::{missing_fields, AuditField};
 pub use reason::{is_registered_reason, DEFAULT_REASON_CODES};
 pub use tier::{Tier, TierRange};
@@ -101,6 +103,9 @@ pub struct Actor {
     pub on_behalf_of: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session: Option<String>,
+    /// How custody established a human's identity; set only by custody (see `trust`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authn: Option<Authn>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -25,6 +25,8 @@ pub const CUSTODY_KINDS: &[&str] = &[
     "retention.*",
     "review.*",
     "exercise.*",
+    "credential.*",
+    "agent.*",
 ];
 
 /// Who sealed a record of a custody kind. Only custody's own sealing paths set it.
@@ -48,6 +50,12 @@ pub fn check_producer_event(e: &Event) -> Result<(), LineError> {
         return Err(LineError::field(
             "sealed_by",
             "is assigned by custody when it seals its own events; producers must not send it",
+        ));
+    }
+    if e.actor.as_ref().is_some_and(|a| a.authn.is_some()) {
+        return Err(LineError::field(
+            "actor.authn",
+            "is how custody established an operator's identity, asserted only by custody; producers must not send it",
         ));
     }
     if is_custody_kind(&e.kind) {
@@ -139,6 +147,23 @@ mod tests {
         let err =
             check_producer_event(&line("ai.action", r#","sealed_by":"custody""#)).unwrap_err();
         assert_eq!(err.field.as_deref(), Some("sealed_by"));
+    }
+
+    #[test]
+    fn a_producer_asserting_how_a_human_was_authenticated_is_refused_on_that_field() {
+        let e = line(
+            "human.intervention",
+            r#","actor":{"type":"human","id":"ana","authn":{"method":"os_user","os_user":"ana"}}"#,
+        );
+        let err = check_producer_event(&e).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("actor.authn"));
+    }
+
+    #[test]
+    fn credential_and_agent_registry_events_are_custody_kinds() {
+        for kind in ["credential.issue", "credential.revoke", "agent.registry"] {
+            assert!(is_custody_kind(kind), "{kind}");
+        }
     }
 
     #[test]

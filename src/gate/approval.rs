@@ -3,7 +3,7 @@
 //! human the agent acts for, nor the human who proposed, whatever their role); each
 //! human once; N-of-M distinct humans; a single deny wins; break-glass for admins alone.
 
-use crate::event::{Tier, Timestamp};
+use crate::event::{Authn, Tier, Timestamp};
 use crate::respond::Role;
 use std::fmt;
 
@@ -61,21 +61,13 @@ impl Verdict {
     }
 }
 
-/// How the voter's identity was established (recorded on every vote).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct VoterAuth {
-    /// `token`, `database_role` or `os_user`.
-    pub method: String,
-    /// The OS user beside a claimed name, when the config allowed the claim.
-    pub os_user: Option<String>,
-}
-
 /// An authenticated human who votes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Voter {
     pub name: String,
     pub role: Role,
-    pub auth: VoterAuth,
+    /// How the voter's identity was established (recorded on every vote).
+    pub authn: Authn,
 }
 
 /// One vote as the voter casts it.
@@ -267,6 +259,7 @@ impl Request {
 #[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
+    use crate::event::AuthnMethod;
 
     fn request(needs: u8) -> Request {
         let now = Timestamp::now();
@@ -294,9 +287,11 @@ mod tests {
         Voter {
             name: name.into(),
             role,
-            auth: VoterAuth {
-                method: "token".into(),
+            authn: Authn {
+                method: AuthnMethod::Token,
                 os_user: None,
+                token_ref: Some("ref".into()),
+                claimed: None,
             },
         }
     }

@@ -23,6 +23,7 @@ fn base(kind: &str, event_id: String, time: Timestamp, proposal: &Event) -> Even
             id: GATE_ACTOR.into(),
             on_behalf_of: None,
             session: None,
+            authn: None,
         }),
         agent: proposal.agent.clone(),
         model: None,
@@ -81,6 +82,7 @@ fn human(voter: &Voter, session: Option<String>) -> Actor {
         id: voter.name.clone(),
         on_behalf_of: None,
         session,
+        authn: Some(voter.authn.clone()),
     }
 }
 
@@ -130,7 +132,6 @@ pub fn vote_event(
             "approvals": approvals,
             "needs": request.needs,
             "break_glass": ballot.break_glass,
-            "authn": {"method": voter.auth.method, "os_user": voter.auth.os_user},
         })),
     });
     e
@@ -270,12 +271,14 @@ pub fn refusal_event(refusal: &Refusal, violation: bool, event_id: String, time:
                 id: id.clone(),
                 on_behalf_of: None,
                 session: None,
+                authn: None,
             },
             None => Actor {
                 kind: ActorType::Service,
                 id: GATE_ACTOR.into(),
                 on_behalf_of: None,
                 session: None,
+                authn: None,
             },
         }),
         agent: refusal.agent.as_ref().map(|id| Agent {

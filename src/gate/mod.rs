@@ -13,7 +13,7 @@ mod outcome;
 mod proposal;
 
 pub use approval::{
-    Ballot, Request, RequestState, Tally, Vote, VoteRefusal, Voter, VoterAuth, Verdict,
+    Ballot, Request, RequestState, Tally, Vote, VoteRefusal, Voter, Verdict,
 };
 pub use binding::binding;
 pub use events::{

@@ -131,6 +131,7 @@ pub fn proposal_event(
             id: agent.into(),
             on_behalf_of: body.on_behalf_of.clone(),
             session: None,
+            authn: None,
         }),
         agent: Some(Agent {
             id: agent.into(),

@@ -173,6 +173,7 @@ fn base(
             id: operator.into(),
             on_behalf_of: None,
             session: None,
+            authn: None,
         }),
         agent: None,
         model: None,

@@ -9,6 +9,7 @@ use super::seal::seal;
 use super::Refused;
 use crate::event::{Event, OutcomeStatus, Timestamp};
 use crate::exec::run::{self, RunReport};
+use crate::identity::CredentialKind;
 use crate::incident::{record as incident_record, Incident, IncidentParams};
 use crate::playbook::StepChange;
 use crate::store::{SealContext, Store};
@@ -169,6 +170,7 @@ pub async fn execute(
     let seqs = seal(store, ctx, after, false)
         .await
         .map_err(Refused::ResultNotSealed)?;
+    bind_revocation(store, plan, &result).await?;
     Ok(Done {
         intent,
         intent_seq,
@@ -177,6 +179,42 @@ pub async fn execute(
         report,
         verify: verify_report,
     })
+}
+
+/// A sealed, successful `control.revoke_token` makes custody's own tokens of the agent
+/// (or only the one named by `token_ref`) unusable at once, with the result's event id
+/// as `revoked_by`: the gate answers them 401 from then on.
+async fn bind_revocation(store: &Store, plan: &Plan, result: &Event) -> Result<usize, Refused> {
+    if plan.request.action != crate::exec::Action::RevokeToken
+        || result.outcome_status() != Some(OutcomeStatus::Success)
+    {
+        return Ok(0);
+    }
+    let failed = |e: crate::store::StoreError| Refused::CredentialsNotRevoked {
+        event_id: result.event_id.clone(),
+        why: e.to_string(),
+    };
+    let agent = &plan.request.agent;
+    let named = plan.vars.token_ref.as_deref();
+    let tokens = store
+        .credentials(Some(CredentialKind::Agent))
+        .await
+        .map_err(failed)?;
+    let mut revoked = 0;
+    for c in tokens.iter().filter(|c| {
+        c.subject == *agent && c.revoked_at.is_none() && named.is_none_or(|r| c.token_ref == r)
+    }) {
+        revoked += store
+            .revoke_credentials(
+                Some(CredentialKind::Agent),
+                &c.token_ref,
+                Timestamp::now(),
+                &result.event_id,
+            )
+            .await
+            .map_err(failed)?;
+    }
+    Ok(revoked)
 }
 
 /// What a run of several plans did (a rollback of every reversible action since a time).

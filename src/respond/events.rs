@@ -77,6 +77,7 @@ pub fn intent(plan: &Plan, event_id: String, time: Timestamp, session: Option<&s
             id: r.operator.clone(),
             on_behalf_of: None,
             session: session.map(str::to_string),
+            authn: None,
         }),
         agent: Some(Agent {
             id: r.agent.clone(),
@@ -207,6 +208,7 @@ pub fn session(
             id: operator.into(),
             on_behalf_of: None,
             session: Some(session.into()),
+            authn: None,
         }),
         agent: None,
         model: None,

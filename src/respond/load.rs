@@ -148,6 +148,18 @@ pub async fn situation(store: &Store) -> Result<Situation, StoreError> {
     Ok(Situation::derive(events))
 }
 
+/// The agent registry, folded from the `agent.registry` events custody sealed.
+pub async fn load_registry(store: &Store) -> Result<crate::identity::Registry, StoreError> {
+    let filter = Filter {
+        kinds: vec![crate::identity::registry::KIND.to_string()],
+        ..Filter::default()
+    };
+    let events = all_events(store, &filter, |e| e).await?;
+    Ok(crate::identity::registry::fold(
+        events.iter().map(|(_, e)| e),
+    ))
+}
+
 /// One event by its producer id, with its `seq`.
 pub async fn event_by_id(
     store: &Store,

@@ -61,6 +61,8 @@ pub enum Refused {
     CannotSeal(#[source] SealError),
     #[error("the executor ran but its result could not be sealed ({0}); the ledger shows an intent without a result")]
     ResultNotSealed(#[source] SealError),
+    #[error("the token revocation is sealed ({event_id}) but custody's credentials could not be marked revoked: {why}; run `custody agent token revoke` to retry")]
+    CredentialsNotRevoked { event_id: String, why: String },
     #[error("the executor's task failed ({0}); the ledger shows an intent without a result")]
     ExecutorLost(#[source] std::sync::Arc<tokio::task::JoinError>),
 }

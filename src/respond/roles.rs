@@ -49,6 +49,22 @@ impl Role {
     }
 }
 
+impl std::str::FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Role, String> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "responder" => Ok(Role::Responder),
+            "approver" => Ok(Role::Approver),
+            "admin" => Ok(Role::Admin),
+            _ => Err(format!(
+                "`{s}` is not a role: viewer, responder, approver or admin"
+            )),
+        }
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -66,13 +82,20 @@ pub enum Permission {
     Resume,
     /// Close an incident.
     Close,
+    /// Issue or revoke an agent's token.
+    AgentTokens,
+    /// Change the agent registry: owner, autonomy, public key.
+    RegisterAgent,
+    /// Issue or revoke an operator's token.
+    OperatorTokens,
 }
 
 impl Permission {
     fn needs(self) -> Role {
         match self {
-            Permission::Respond | Permission::Contain => Role::Responder,
-            Permission::Resume | Permission::Close => Role::Approver,
+            Permission::Respond | Permission::Contain | Permission::AgentTokens => Role::Responder,
+            Permission::Resume | Permission::Close | Permission::RegisterAgent => Role::Approver,
+            Permission::OperatorTokens => Role::Admin,
         }
     }
 
@@ -82,6 +105,9 @@ impl Permission {
             Permission::Contain => "run containment actions",
             Permission::Resume => "resume an agent",
             Permission::Close => "close an incident",
+            Permission::AgentTokens => "issue or revoke agent tokens",
+            Permission::RegisterAgent => "change the agent registry",
+            Permission::OperatorTokens => "issue or revoke operator tokens",
         }
     }
 }

@@ -68,6 +68,7 @@ pub async fn seal_with(
 ) -> Result<Vec<u64>, SealError> {
     writable(store)?;
     stamp(&mut events, ctx.session.as_deref());
+    stamp_authn(&mut events, ctx.authn.as_ref());
     check(&events)?;
     let n = events.len();
     let out = store
@@ -94,6 +95,16 @@ fn stamp(events: &mut [Event], session: Option<&str>) {
         }
         if let (Some(a), Some(session)) = (e.actor.as_mut(), session) {
             a.session.get_or_insert_with(|| session.to_string());
+        }
+    }
+}
+
+/// Writes how the operator was authenticated on human actors that do not say.
+fn stamp_authn(events: &mut [Event], authn: Option<&crate::event::Authn>) {
+    let Some(authn) = authn else { return };
+    for a in events.iter_mut().filter_map(|e| e.actor.as_mut()) {
+        if a.kind == crate::event::ActorType::Human && a.authn.is_none() {
+            a.authn = Some(authn.clone());
         }
     }
 }
@@ -157,6 +168,31 @@ mod tests {
         assert_eq!(seal(&store, &ctx, events, false).await.unwrap(), [1, 2]);
     }
 
+    #[tokio::test]
+    async fn human_actors_are_sealed_with_how_the_operator_was_authenticated() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let mut authn = crate::event::Authn::new(crate::event::AuthnMethod::OsUser);
+        authn.os_user = Some("raj".into());
+        authn.claimed = Some("ana".into());
+        let ctx = SealContext::new(NoteSigner::generate("test").unwrap(), None)
+            .authenticated(authn.clone());
+        let mut e = event("a", "containment");
+        e.actor = Some(Actor {
+            kind: ActorType::Human,
+            id: "ana".into(),
+            on_behalf_of: None,
+            session: None,
+            authn: None,
+        });
+        seal(&store, &ctx, vec![e], false).await.unwrap();
+        let (_, sealed) = crate::respond::load::event_by_id(&store, "a")
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(sealed.actor.unwrap().authn, Some(authn));
+    }
+
     #[test]
     fn events_get_an_id_and_the_session_but_keep_their_own() {
         let mut blank = event("x", "containment");
@@ -166,6 +202,7 @@ mod tests {
             id: "raj".into(),
             on_behalf_of: None,
             session: None,
+            authn: None,
         });
         let mut own = blank.clone();
         own.event_id = "mine".into();

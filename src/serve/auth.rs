@@ -4,7 +4,7 @@
 use super::error::ApiError;
 use super::state::Gate;
 use crate::event::{ActorType, Timestamp};
-use crate::gate::{Refusal, Voter, VoterAuth};
+use crate::gate::{Refusal, Voter};
 use crate::identity::{hash_token, parse_token, CredentialKind};
 use axum::http::{HeaderMap, StatusCode};
 
@@ -80,7 +80,7 @@ pub async fn agent(gate: &Gate, headers: &HeaderMap) -> Result<AgentCaller, ApiE
             return Err(refuse(
                 gate,
                 "token_revoked",
-                format!("the token of {} was revoked ({}, event {})", caller.agent, b.reason, b.event_id),
+                format!("token {} of {} was revoked ({}, event {})", caller.token_ref, caller.agent, b.reason, b.event_id),
                 Some(caller.agent.clone()),
             )
             .await);
@@ -94,10 +94,12 @@ pub async fn operator(gate: &Gate, headers: &HeaderMap) -> Result<Voter, ApiErro
     let cred = credential(gate, headers, CredentialKind::Operator).await?;
     Ok(Voter {
         role: cred.role.unwrap_or(crate::respond::Role::Viewer),
-        name: cred.subject,
-        auth: VoterAuth {
-            method: "token".into(),
+        authn: crate::event::Authn {
+            method: crate::event::AuthnMethod::Token,
             os_user: None,
+            token_ref: Some(cred.token_ref.clone()),
+            claimed: None,
         },
+        name: cred.subject,
     })
 }

@@ -184,6 +184,7 @@ async fn seal_policy_load(gate: &Gate, refused: Option<String>) {
             id: crate::gate::GATE_ACTOR.into(),
             on_behalf_of: None,
             session: None,
+            authn: None,
         }),
         agent: None,
         model: None,

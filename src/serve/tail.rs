@@ -44,11 +44,19 @@ pub async fn load(gate: &Gate) -> Result<u64, StoreError> {
     if let Ok(mut c) = gate.control.write() {
         *c = situation.agents;
     }
-    let registry = crate::identity::load_registry(&gate.store).await?;
+    let registry = crate::respond::load::load_registry(&gate.store).await?;
     if let Ok(mut a) = gate.autonomy.write() {
-        *a = registry.autonomy();
+        *a = autonomy(&registry);
     }
     Ok(head)
+}
+
+/// Each registered agent's autonomy level (0 when never set).
+fn autonomy(registry: &crate::identity::Registry) -> std::collections::HashMap<String, u8> {
+    registry
+        .iter()
+        .map(|(agent, e)| (agent.clone(), e.autonomy.unwrap_or(0)))
+        .collect()
 }
 
 /// Starts following the tail after `head`, and the expiry sweep.
@@ -144,9 +152,9 @@ async fn step(gate: &Gate, after: u64) -> Result<u64, StoreError> {
                 woke = true;
             }
             "agent.registry" => {
-                if let Ok(r) = crate::identity::load_registry(&gate.store).await {
+                if let Ok(r) = crate::respond::load::load_registry(&gate.store).await {
                     if let Ok(mut a) = gate.autonomy.write() {
-                        *a = r.autonomy();
+                        *a = autonomy(&r);
                     }
                 }
             }

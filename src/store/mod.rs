@@ -4,6 +4,7 @@
 //! store knows nothing of widgets or terminals; it persists what the ledger sealed.
 
 mod batch;
+mod credentials;
 mod error;
 pub mod gate;
 mod ledger_state;
@@ -15,6 +16,7 @@ mod row;
 mod sqlite;
 
 pub use batch::{Duplicate, CHECKPOINT_EVERY, CHECKPOINT_MAX_AGE_MS};
+pub use credentials::database_role;
 pub(crate) use error::query_err;
 pub use error::StoreError;
 pub use ledger_state::IntegrityCheck;
@@ -46,6 +48,10 @@ pub struct SealContext {
     /// The console session (or `None`) whose id is stamped on the actor of custody's own
     /// events that carry none. The store does not read it: `crate::respond::seal` does.
     pub session: Option<String>,
+    /// How the operator sealing in this context was authenticated: written as
+    /// `actor.authn` on the human actors of custody's own events that carry none, by
+    /// `crate::respond::seal`, like `session`.
+    pub authn: Option<crate::event::Authn>,
 }
 
 impl SealContext {
@@ -55,6 +61,15 @@ impl SealContext {
             signer: Arc::new(signer),
             anchor,
             session: None,
+            authn: None,
+        }
+    }
+
+    /// The same context, for events of an operator authenticated as `authn`.
+    pub fn authenticated(self, authn: crate::event::Authn) -> SealContext {
+        SealContext {
+            authn: Some(authn),
+            ..self
         }
     }
 

@@ -81,6 +81,7 @@ impl Drop for Serve {
         let pid = self.child.id() as i32;
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
+            .stderr(Stdio::null())
             .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {

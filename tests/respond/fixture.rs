@@ -112,7 +112,9 @@ impl Desk {
         .unwrap();
         make_executable(&script);
         let config = format!(
-            r#"[roles]
+            r#"allow_operator_override = true
+
+[roles]
 ana = "approver"
 raj = "responder"
 vic = "viewer"

@@ -32,6 +32,21 @@ const INSERT_CHUNK: usize = 1000;
 /// How long opening waits for a server that accepts the connection but does not answer.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The role this URL authenticates as (`SELECT session_user`): who the operator is on
+/// PostgreSQL. Needs no grant on any table.
+pub async fn session_user(url: &str) -> Result<String, StoreError> {
+    let (options, describe) = parse(url)?;
+    let mut conn = connect(&options, &describe).await?;
+    let user: String = sqlx::query_scalar("SELECT session_user::text")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(query_err(
+            "asking PostgreSQL who is connected (session_user)",
+        ))?;
+    let _ = conn.close().await;
+    Ok(user)
+}
+
 #[derive(Clone)]
 pub struct PgStore {
     pub(super) pool: PgPool,
