@@ -4,7 +4,7 @@
 
 use super::Env;
 use crate::event::parse_line;
-use crate::policy::{Facts, Policy, Verdict, POLICY_FILE};
+use crate::policy::{Facts, Policy, PolicyError, Verdict, POLICY_FILE};
 use crate::untrusted::escape_untrusted;
 use anyhow::Context;
 use std::collections::HashMap;
@@ -58,7 +58,8 @@ pub fn run(env: &Env, cmd: PolicyCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// The policy to test: `--policy DIR`, else the config directory's, else the default.
-fn choose(env: &Env, flag: Option<&Path>) -> anyhow::Result<Policy> {
+/// `None` when the policy is invalid (each problem printed on its own line).
+fn choose(env: &Env, flag: Option<&Path>) -> anyhow::Result<Option<Policy>> {
     let configured = env.dirs.config.join("policy");
     let dir = match flag {
         Some(dir) => dir.to_path_buf(),
@@ -71,16 +72,25 @@ fn choose(env: &Env, flag: Option<&Path>) -> anyhow::Result<Policy> {
                 escape_untrusted(&configured.display().to_string()),
                 short(policy.version())
             );
-            return Ok(policy);
+            return Ok(Some(policy));
         }
     };
-    let policy = Policy::load(&dir).with_context(|| "loading the policy".to_string())?;
+    let policy = match Policy::load(&dir) {
+        Ok(policy) => policy,
+        Err(PolicyError::Invalid(problems)) => {
+            for problem in &problems {
+                eprintln!("custody: {}", escape_untrusted(&problem.to_string()));
+            }
+            return Ok(None);
+        }
+        Err(e) => return Err(e).context("loading the policy"),
+    };
     eprintln!(
         "custody: policy from {} (version {})",
         escape_untrusted(&dir.display().to_string()),
         short(policy.version())
     );
-    Ok(policy)
+    Ok(Some(policy))
 }
 
 fn short(version: &str) -> &str {
@@ -88,7 +98,9 @@ fn short(version: &str) -> &str {
 }
 
 fn test(env: &Env, args: TestArgs) -> anyhow::Result<ExitCode> {
-    let policy = choose(env, args.policy.as_deref())?;
+    let Some(policy) = choose(env, args.policy.as_deref())? else {
+        return Ok(ExitCode::from(2));
+    };
     let autonomy: HashMap<String, u8> = args.autonomy.into_iter().collect();
     let input: Box<dyn BufRead> = if args.file.as_os_str() == "-" {
         Box::new(std::io::stdin().lock())

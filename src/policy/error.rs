@@ -57,9 +57,10 @@ impl fmt::Display for Problem {
 fn list(problems: &[Problem]) -> String {
     match problems {
         [one] => one.to_string(),
+        // One line, so that a log or a sealed event holds it whole.
         many => {
-            let lines: Vec<String> = many.iter().map(|p| format!("  {p}")).collect();
-            format!("{} problems:\n{}", many.len(), lines.join("\n"))
+            let all: Vec<String> = many.iter().map(Problem::to_string).collect();
+            format!("{} problems: {}", many.len(), all.join("; "))
         }
     }
 }
@@ -182,12 +183,10 @@ pub(super) fn statement_at(statements: &[Statement], offset: usize) -> Option<(u
         .iter()
         .enumerate()
         .find(|(_, s)| offset >= s.start && offset < s.end)
+        // Past the end (an error at the end of the text): the last statement.
         .or_else(|| {
-            statements
-                .iter()
-                .enumerate()
-                .last()
-                .filter(|(_, s)| offset >= s.end)
+            let last = statements.len().checked_sub(1)?;
+            Some((last, &statements[last])).filter(|(_, s)| offset >= s.end)
         })
 }
 

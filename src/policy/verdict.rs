@@ -159,9 +159,9 @@ pub(super) fn parse_duration(text: &str) -> Option<Duration> {
 pub fn show_duration(d: Duration) -> String {
     let s = d.as_secs();
     match s {
-        _ if s % 86_400 == 0 && s > 0 => format!("{}d", s / 86_400),
-        _ if s % 3600 == 0 && s > 0 => format!("{}h", s / 3600),
-        _ if s % 60 == 0 && s > 0 => format!("{}m", s / 60),
+        _ if s > 0 && s.is_multiple_of(86_400) => format!("{}d", s / 86_400),
+        _ if s > 0 && s.is_multiple_of(3600) => format!("{}h", s / 3600),
+        _ if s > 0 && s.is_multiple_of(60) => format!("{}m", s / 60),
         _ => format!("{s}s"),
     }
 }

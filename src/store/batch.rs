@@ -144,7 +144,7 @@ impl Planner {
                 let record = seal(event, &mut self.head, &self.origin, self.now);
                 self.frontier.push(record.hash);
                 let size = self.frontier.size();
-                if size % CHECKPOINT_EVERY == 0 {
+                if size.is_multiple_of(CHECKPOINT_EVERY) {
                     self.boundaries.push((size, self.frontier.root()));
                     self.checkpointed = self.frontier.clone();
                 }

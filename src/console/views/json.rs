@@ -32,7 +32,11 @@ fn write(value: &Value, out: &mut String, budget: usize) {
     match value {
         Value::Object(map) => {
             out.push('{');
-            for (i, (k, v)) in map.iter().enumerate() {
+            // Keys in sorted order whatever the map's own order (serde_json's
+            // `preserve_order`, which a dependency turns on, keeps insertion order).
+            let mut members: Vec<_> = map.iter().collect();
+            members.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            for (i, (k, v)) in members.into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
