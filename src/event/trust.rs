@@ -24,6 +24,7 @@ pub const CUSTODY_KINDS: &[&str] = &[
     "retention.*",
     "review.*",
     "exercise.*",
+    "webhook.*",
 ];
 
 /// Who sealed a record of a custody kind. Only custody's own sealing paths set it.
@@ -107,6 +108,7 @@ mod tests {
             "retention.run",
             "review.note",
             "exercise.inject",
+            "webhook.attempt",
         ] {
             assert!(is_custody_kind(kind), "{kind}");
         }
