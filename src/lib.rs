@@ -20,6 +20,7 @@
 //! | edge   | `store_verify` | verifying a whole store: paged reads fed to the ledger's checks, full or paced |
 //! | edge   | `exec`         | executors that pause agents, revoke tokens, roll back and notify, and their configuration |
 //! | edge   | `respond`      | containment and incident work end to end: roles, plans, write-ahead events, acting |
+//! | edge   | `webhook`      | notifications of gate events to Slack, Teams or JSON webhooks, every attempt sealed |
 //! | edge   | `console`      | the ratatui incident console: pure state and update, views, and its IO driver |
 //! | edge   | `cli`          | the `custody` command line: arguments, messages and exit codes |
 //! | edge   | `demo`         | the seeded demo world of agent activity and incidents |
@@ -48,3 +49,4 @@ pub mod store;
 pub mod store_verify;
 pub mod timing;
 pub mod untrusted;
+pub mod webhook;

@@ -51,6 +51,9 @@ pub struct Config {
     /// The same tables, validated, as the responders use them.
     #[serde(skip)]
     pub executor_set: crate::exec::Executors,
+    /// Notification targets (`[[webhooks]]`), checked at load; see `webhook::config`.
+    #[serde(default)]
+    pub webhooks: Vec<crate::webhook::WebhookConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -131,6 +134,7 @@ impl Config {
                 .unwrap_or_default();
             format!("{at}{}", e.message())
         })?;
+        crate::webhook::config::check(&config.webhooks, text)?;
         config.executor_set = executor_set;
         Ok(config)
     }

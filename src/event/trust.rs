@@ -27,6 +27,7 @@ pub const CUSTODY_KINDS: &[&str] = &[
     "exercise.*",
     "credential.*",
     "agent.*",
+    "webhook.*",
 ];
 
 /// Who sealed a record of a custody kind. Only custody's own sealing paths set it.
@@ -119,6 +120,7 @@ mod tests {
             "retention.run",
             "review.note",
             "exercise.inject",
+            "webhook.attempt",
         ] {
             assert!(is_custody_kind(kind), "{kind}");
         }
