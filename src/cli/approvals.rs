@@ -64,8 +64,8 @@ pub async fn list(env: &Env, cmd: ApprovalsCommand) -> anyhow::Result<ExitCode> 
     Ok(ExitCode::SUCCESS)
 }
 
-/// The operator at the keyboard, as a voter.
-fn voter(env: &Env) -> Voter {
+/// The operator at the keyboard, as a voter (the console votes as this one too).
+pub(super) fn voter(env: &Env) -> Voter {
     Voter {
         name: env.operator.clone(),
         role: env.config.roles().role_of(&env.operator),
