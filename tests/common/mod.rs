@@ -3,6 +3,7 @@
 //! real PostgreSQL server started on demand.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod gate;
 pub mod pg;
 pub mod tmux;
 
