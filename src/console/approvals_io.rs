@@ -36,11 +36,8 @@ impl Approvals<'_> {
     pub fn load(&self) {
         let (store, tx) = (self.store.clone(), self.tx.clone());
         tokio::spawn(async move {
-            let msg = match pending(&store).await {
-                Ok(p) => Msg::Approvals(p),
-                Err(e) => Msg::Status(Status::error(format!("loading approvals: {e}"))),
-            };
-            let _ = tx.send(msg);
+            let result = pending(&store).await.map_err(|e| e.to_string());
+            let _ = tx.send(Msg::Approvals(result));
         });
     }
 

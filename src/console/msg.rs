@@ -65,8 +65,9 @@ pub enum Msg {
         what: String,
         result: Result<String, String>,
     },
-    /// The pending approval requests with their proposals (`Effect::LoadApprovals`).
-    Approvals(Vec<super::approvals::Pending>),
+    /// The pending approval requests with their proposals (`Effect::LoadApprovals`),
+    /// or why they could not be read.
+    Approvals(Result<Vec<super::approvals::Pending>, String>),
     /// An agent's recent actions and approval outcomes (`Effect::LoadAgentRecord`).
     AgentRecord(Box<super::approvals::AgentRecord>),
     /// Votes were cast: the footer line saying how they counted, or why not.

@@ -52,7 +52,8 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             on_appended(app, rows, head_seq);
             effects
         }
-        Msg::Approvals(pending) => approvals::on_loaded(app, pending, now),
+        Msg::Approvals(Ok(pending)) => approvals::on_loaded(app, pending, now),
+        Msg::Approvals(Err(e)) => approvals::on_failed(app, e),
         Msg::AgentRecord(record) => {
             approvals::on_record(app, *record);
             vec![]

@@ -105,6 +105,15 @@ pub fn on_loaded(app: &mut App, mut pending: Vec<Pending>, now: Timestamp) -> Ve
     effects
 }
 
+/// The queue could not be read: the footer says why, and the next approval event on the
+/// tail (or `5`) tries again.
+pub fn on_failed(app: &mut App, why: String) -> Vec<Effect> {
+    app.approvals.loading = false;
+    app.approvals.again = false;
+    app.status = Some(Status::error(format!("loading approvals: {why}")));
+    vec![]
+}
+
 /// Loads the selected request's agent record when the selection moved to another agent.
 pub fn follow(app: &mut App) -> Vec<Effect> {
     if app.view != View::Approvals {

@@ -41,7 +41,7 @@ fn app_as(operator: &str) -> App {
 fn showing(operator: &str, list: Vec<Pending>) -> App {
     let mut app = app_as(operator);
     key(&mut app, KeyCode::Char('5'));
-    update(&mut app, Msg::Approvals(list), now());
+    update(&mut app, Msg::Approvals(Ok(list)), now());
     app
 }
 
@@ -64,7 +64,7 @@ fn five_opens_the_view_and_loads_the_queue_then_the_selected_agents_record() {
         (app.view, effects),
         (View::Approvals, vec![Effect::LoadApprovals])
     );
-    let effects = update(&mut app, Msg::Approvals(one()), now());
+    let effects = update(&mut app, Msg::Approvals(Ok(one())), now());
     assert_eq!(
         effects,
         vec![Effect::LoadAgentRecord {
@@ -89,7 +89,7 @@ fn requests_are_listed_oldest_first_and_the_cursor_stays_on_its_request() {
         pending("old", "b", now(), 90_000, 240_000),
         pending("older", "c", now(), 100_000, 240_000),
     ];
-    update(&mut app, Msg::Approvals(again), now());
+    update(&mut app, Msg::Approvals(Ok(again)), now());
     assert_eq!(app.approvals.current().unwrap().request.id, "new");
 }
 
@@ -112,7 +112,7 @@ fn an_approval_event_on_the_tail_reloads_the_queue_once_even_when_a_load_is_runn
     let first = update(&mut app, appended(vec![row(7, "approval.request")]), now());
     let second = update(&mut app, appended(vec![row(8, "approval.vote")]), now());
     let other = update(&mut app, appended(vec![row(9, "ai.action")]), now());
-    let landed = update(&mut app, Msg::Approvals(one()), now());
+    let landed = update(&mut app, Msg::Approvals(Ok(one())), now());
     assert_eq!(
         (first, second, other, landed),
         (
@@ -269,7 +269,7 @@ fn a_new_t3_request_flashes_the_header_but_those_there_at_opening_do_not() {
     assert!(!app.approvals.flashing(now()));
     let mut two = one();
     two.push(pending("r-2", "exporter", now(), 0, 300_000));
-    update(&mut app, Msg::Approvals(two), now());
+    update(&mut app, Msg::Approvals(Ok(two)), now());
     let later = |ms| crate::event::Timestamp::from_millis(now().millis() + ms).unwrap();
     assert!(app.approvals.flashing(later(1_000)) && !app.approvals.flashing(later(FLASH_MS)));
 }
@@ -287,4 +287,25 @@ fn the_vote_result_goes_to_the_status_line_and_the_queue_reloads() {
     );
     assert!(effects.contains(&Effect::LoadApprovals));
     assert!(app.status.unwrap().text.contains("1/2"));
+}
+
+#[test]
+fn a_failed_load_says_why_and_the_next_approval_event_loads_again() {
+    let mut app = app_as("ana");
+    key(&mut app, KeyCode::Char('5'));
+    update(
+        &mut app,
+        Msg::Approvals(Err("database is locked".into())),
+        now(),
+    );
+    assert!(app
+        .status
+        .clone()
+        .unwrap()
+        .text
+        .contains("database is locked"));
+    assert_eq!(
+        key(&mut app, KeyCode::Char('5')),
+        vec![Effect::LoadApprovals]
+    );
 }
