@@ -3,9 +3,9 @@
 //! own file. It is the edge where errors become messages and exit codes.
 
 mod act;
-mod approvals;
 mod act_report;
 mod act_step;
+mod approvals;
 mod completions;
 mod console;
 mod export;
