@@ -76,3 +76,71 @@ fn console_filters_to_t3_shows_hostile_text_escaped_and_restores_the_terminal() 
         "terminal left in raw mode:\n{after}"
     );
 }
+
+/// The Approvals view end to end: a T3 request waiting for two approvers (sealed as the
+/// gate seals one, with a hostile parameter), approved by ana in the console with a
+/// justification. The ledger then holds ana's `approval.vote` with that justification,
+/// the request still waits for a second human, and the ledger verifies.
+#[test]
+fn a_pending_t3_request_approved_in_the_console_seals_the_operators_vote() {
+    let sb = Sandbox::sqlite();
+    sb.seed(50);
+    let dir = sb.path("config").join("custody");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "[roles]\nana = \"approver\"\n").unwrap();
+    let params = serde_json::json!({"table": "orders", "note": HOSTILE}).to_string();
+    let id = common::gate::pending_t3(&sb, "exporter", "lee", 2, &params);
+
+    let script = format!(
+        "XDG_CONFIG_HOME={d}/config XDG_DATA_HOME={d}/data {bin} --store {store} --operator ana --color never; \
+         echo; echo EXITED; sleep 60",
+        d = sb.dir.path().display(),
+        bin = env!("CARGO_BIN_EXE_custody"),
+        store = sb.store,
+    );
+    let tmux = Tmux::start("approve", 120, 40, &script);
+    tmux.run(&["select-pane", "-t", "t", "-T", "before"]);
+    tmux.wait_for("⚖ 1 pending");
+    tmux.keys(&["5"]);
+    let view = tmux.wait_for("\\u001b]0;pwned");
+    assert!(view.contains("exporter") && view.contains("0/2"), "{view}");
+    let voted = common::gate::approve_first_in_console(&tmux, "checked the orders table is unused");
+    assert!(voted.contains("1/2, waiting for 1 more"), "{voted}");
+    tmux.keys(&["q"]);
+    tmux.wait_for("EXITED");
+    let title = tmux.run(&["display-message", "-p", "-t", "t", "#{pane_title}"]);
+    assert_eq!(
+        title.trim(),
+        "before",
+        "a parameter changed the terminal title"
+    );
+
+    let votes: Vec<serde_json::Value> = sb
+        .ok(&["export"])
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|e| e["kind"] == "approval.vote")
+        .collect();
+    assert_eq!(votes.len(), 1, "{votes:?}");
+    let v = &votes[0];
+    assert_eq!(
+        (
+            v["actor"]["id"].as_str(),
+            v["justification"].as_str(),
+            v["context"]["parent_event_id"].as_str(),
+            v["outcome"]["response"]["verdict"].as_str(),
+        ),
+        (
+            Some("ana"),
+            Some("checked the orders table is unused"),
+            Some(id.as_str()),
+            Some("approve")
+        )
+    );
+    let pending = sb.ok(&["approvals", "list", "--json"]);
+    assert!(
+        pending.contains(&id) && pending.contains("\"approvals\":1"),
+        "{pending}"
+    );
+    assert_eq!(sb.verify(&[]).0, 0, "the ledger must verify");
+}

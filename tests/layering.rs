@@ -89,6 +89,7 @@ fn the_consoles_pure_code_imports_no_store_type() {
             "console/window.rs",
             "console/msg.rs",
             "console/effect.rs",
+            "console/approvals",
             "console/views",
         ],
         &["crate::store", "sqlx", "rusqlite"],

@@ -223,7 +223,11 @@ pub async fn settle(
 }
 
 /// Marks `request` expired (sealed), if still pending.
-pub async fn expire(store: &Store, ctx: &SealContext, request: &Request) -> Result<bool, VoteError> {
+pub async fn expire(
+    store: &Store,
+    ctx: &SealContext,
+    request: &Request,
+) -> Result<bool, VoteError> {
     settle(store, ctx, request, DecisionKind::Expired).await
 }
 

@@ -47,7 +47,10 @@ pub async fn list(env: &Env, cmd: ApprovalsCommand) -> anyhow::Result<ExitCode> 
         println!("no pending approval requests");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<36}  {:<4} {:<18} {:>5}  {:>9}  SUMMARY", "ID", "TIER", "AGENT", "VOTES", "EXPIRES");
+    println!(
+        "{:<36}  {:<4} {:<18} {:>5}  {:>9}  SUMMARY",
+        "ID", "TIER", "AGENT", "VOTES", "EXPIRES"
+    );
     for r in &pending {
         let left = (r.expires_at.millis() - now.millis()) / 1000;
         println!(
@@ -57,15 +60,19 @@ pub async fn list(env: &Env, cmd: ApprovalsCommand) -> anyhow::Result<ExitCode> 
             untrusted(&r.agent),
             r.approvals(),
             r.needs,
-            if left > 0 { format!("{}m{:02}s", left / 60, left % 60) } else { "expired".into() },
+            if left > 0 {
+                format!("{}m{:02}s", left / 60, left % 60)
+            } else {
+                "expired".into()
+            },
             untrusted(&r.summary),
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The operator at the keyboard, as a voter.
-fn voter(env: &Env) -> Voter {
+/// The operator at the keyboard, as a voter (the console votes as this one too).
+pub(super) fn voter(env: &Env) -> Voter {
     Voter {
         name: env.operator.name.clone(),
         role: env.operator.role,
@@ -73,7 +80,12 @@ fn voter(env: &Env) -> Voter {
     }
 }
 
-pub async fn decide(env: &Env, args: DecideArgs, verdict: Verdict, read_only: bool) -> anyhow::Result<ExitCode> {
+pub async fn decide(
+    env: &Env,
+    args: DecideArgs,
+    verdict: Verdict,
+    read_only: bool,
+) -> anyhow::Result<ExitCode> {
     if read_only {
         eprintln!("custody: refused: read-only (--read-only): votes are disabled");
         return Ok(ExitCode::from(2));

@@ -139,6 +139,7 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
         clipboard_file: env.dirs.data.join("clipboard.json"),
         log_file: env.dirs.log_file(),
         sealing,
+        voter: super::approvals::voter(env),
     };
     driver::run(options).await
 }

@@ -3,11 +3,11 @@
 //! own file. It is the edge where errors become messages and exit codes.
 
 mod act;
-mod approvals;
 mod act_report;
 mod act_step;
 mod agent;
 mod authn;
+mod approvals;
 mod completions;
 mod console;
 mod demo_live;

@@ -51,6 +51,8 @@ pub enum View {
     Agents,
     /// The active incident: its timers and its playbook's checklist.
     Incident,
+    /// Pending approval requests, oldest first, and the selected one in full.
+    Approvals,
 }
 
 /// Where the ledger stands, as far as this console has checked.
@@ -260,6 +262,8 @@ pub struct App {
     pub search: SearchState,
     /// Incidents, control state, playbooks, roles: everything responding needs.
     pub response: super::response::ResponseState,
+    /// The Approvals view and the header's pending count.
+    pub approvals: super::approvals::ApprovalsState,
     pub filter: Filter,
     pub header: Header,
     pub keymap: Keymap,
@@ -306,6 +310,7 @@ impl App {
             agents: AgentsState::default(),
             search: SearchState::default(),
             response: super::response::ResponseState::default(),
+            approvals: super::approvals::ApprovalsState::default(),
             filter: Filter::default(),
             header: Header {
                 store,
@@ -338,7 +343,7 @@ impl App {
                 _ => self.stream.rows.get(self.stream.selected),
             },
             View::Trace => self.trace.rows.get(self.trace.selected),
-            View::Agents | View::Incident => None,
+            View::Agents | View::Incident | View::Approvals => None,
         }
     }
 

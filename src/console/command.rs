@@ -32,6 +32,8 @@ pub enum Command {
     Contain(crate::exec::Action),
     /// Roll back every reversible action of the selected agent since a time.
     RollbackSince(Timestamp),
+    /// Switch to the Approvals view.
+    ApprovalsView,
 }
 
 /// Names accepted by the command line, for completion hints and help.
@@ -54,7 +56,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
         "clear [WHAT]",
         "clear all filters, or one (agent, kind, env, reason, tier, since, until)",
     ),
-    ("agents / stream", "switch view"),
+    ("agents / stream / approvals", "switch view"),
     ("freeze / live", "freeze or resume the live view"),
     (
         "incident [ID]",
@@ -120,6 +122,7 @@ pub fn parse(input: &str, now: Timestamp) -> Result<Command, String> {
         "trace" => return Err("usage: trace CORRELATION_ID".into()),
         "clear" | "c" => Command::Clear((!arg.is_empty()).then(|| arg.to_string())),
         "stream" => Command::Stream,
+        "approvals" | "approval" => Command::ApprovalsView,
         "freeze" => Command::Freeze(true),
         "live" | "unfreeze" => Command::Freeze(false),
         "incident" | "inc" if arg == "open" || arg == "new" => Command::IncidentOpen,

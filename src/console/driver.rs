@@ -30,6 +30,9 @@ pub struct ConsoleOptions {
     pub log_file: PathBuf,
     /// Signing key, anchor file and session id for what the console seals.
     pub sealing: super::respond_io::Sealing,
+    /// The operator as a voter on approval requests: built where the operator's
+    /// identity is established (the command line), never from the console's state.
+    pub voter: crate::gate::Voter,
 }
 
 /// Appends a line to the console's log file (never to the screen).
@@ -58,6 +61,7 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
         clipboard_file,
         log_file,
         sealing,
+        voter,
     } = options;
     let (_guard, mut screen) = terminal::open(app.mouse)?;
     let size = screen.size()?;
@@ -100,6 +104,7 @@ pub async fn run(options: ConsoleOptions) -> anyhow::Result<()> {
         clipboard_file,
         foreground,
         sealing,
+        voter,
     };
 
     let first = init(&mut app);

@@ -3,6 +3,7 @@
 //! and it matches every variant, so a new effect cannot be left unhandled.
 
 use crate::event::{Event, Timestamp};
+use crate::gate::Ballot;
 use crate::query::Filter;
 use crate::respond::{Plan, Request};
 
@@ -54,6 +55,17 @@ pub enum Effect {
         plan: Box<Plan>,
         /// The incident id and whether the playbook step needs a second person.
         step: Option<(String, bool)>,
+        what: String,
+    },
+    /// Load the pending approval requests and their proposals.
+    LoadApprovals,
+    /// Load an agent's newest actions and how its earlier approval requests ended.
+    LoadAgentRecord { agent: String },
+    /// Cast one vote per request, in order, as the console's operator, through
+    /// `crate::approvals::vote` (which enforces the rules and seals each vote).
+    Vote {
+        requests: Vec<String>,
+        ballot: Ballot,
         what: String,
     },
 }

@@ -1,5 +1,5 @@
 //! Dialogs that ask for text before anything is sealed or run: the confirm dialog of a
-//! containment action, opening an incident, a checklist note, a closing summary.
+//! containment action, opening an incident, a checklist note, a closing summary, a vote.
 //!
 //! The keyboard starts in the first field. Tab and ↓ move to the next field, then to the
 //! buttons; Enter in a field moves on too, and after the last field it lands on
@@ -79,6 +79,12 @@ pub enum Purpose {
     },
     /// Close the incident (field: summary).
     Close { incident: String },
+    /// Vote on approval requests, one vote each (fields: justification, and for an
+    /// admin's approval, break-glass).
+    Vote {
+        verdict: crate::gate::Verdict,
+        requests: Vec<String>,
+    },
 }
 
 /// What a key did to the form.

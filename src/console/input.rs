@@ -218,6 +218,7 @@ fn run_command(app: &mut App, cmd: Command, now: Timestamp) -> Vec<Effect> {
         Command::Playbook(name) => return response::choose_playbook(app, &name, now),
         Command::Contain(action) => return response::contain(app, action),
         Command::RollbackSince(t) => return response::bulk::since(app, t),
+        Command::ApprovalsView => return super::approvals::show(app),
     }
     app.view = View::Stream;
     vec![reload(app)]

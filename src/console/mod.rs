@@ -1,11 +1,14 @@
 //! The incident console: a ratatui program over the store. `app` is the state, `update`
 //! the pure function from state and message (`msg`) to new state and effects (`effect`),
 //! and `views` draw a frame from the state. The IO edge is `driver` (the loop),
-//! `terminal`, `perform` (every effect), `background`, `search_scan` and `respond_io`:
+//! `terminal`, `perform` (every effect), `background`, `search_scan`, `respond_io` and
+//! `approvals_io`:
 //! only they touch the terminal, the store or the clock. Nothing an event contains
 //! reaches the terminal unescaped.
 
 pub mod app;
+pub mod approvals;
+mod approvals_io;
 mod background;
 pub mod command;
 pub mod driver;

@@ -65,6 +65,16 @@ pub enum Msg {
         what: String,
         result: Result<String, String>,
     },
+    /// The pending approval requests with their proposals (`Effect::LoadApprovals`),
+    /// or why they could not be read.
+    Approvals(Result<Vec<super::approvals::Pending>, String>),
+    /// An agent's recent actions and approval outcomes (`Effect::LoadAgentRecord`).
+    AgentRecord(Box<super::approvals::AgentRecord>),
+    /// Votes were cast: the footer line saying how they counted, or why not.
+    Voted {
+        what: String,
+        result: Result<String, String>,
+    },
 }
 
 /// How much a footer message matters. The footer shows it in words and style, and the

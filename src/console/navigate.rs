@@ -19,13 +19,14 @@ fn screen(app: &App) -> Areas {
 /// same arithmetic the lists are drawn with, so the cursor moves within the window
 /// instead of dragging the list along.
 pub(super) fn settle_scroll(app: &mut App) {
-    use super::views::{agents, detail, list_rows, scroll_offset, search, trace};
+    use super::views::{agents, approvals, detail, list_rows, scroll_offset, search, trace};
     let areas = screen(app);
     let height = list_rows(&areas, app);
     let s = &mut app.stream;
     s.offset = scroll_offset(s.selected, s.offset, height, s.rows.len());
     app.search.offset = search::first_row(areas.table, app);
     app.agents.offset = agents::first_row(areas.table, app);
+    app.approvals.offset = approvals::first_row(areas.table, app);
     app.trace.offset = trace::first_line(areas.table, app);
     if let Some(pane) = areas.detail {
         let beside = pane.y == areas.table.y;
@@ -48,6 +49,7 @@ pub(super) fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
             response::move_step(app, delta);
             return vec![];
         }
+        View::Approvals => return super::approvals::move_cursor(app, delta),
     };
     if len == 0 {
         return vec![];
@@ -84,6 +86,7 @@ pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                     View::Trace => app.trace.selected = i,
                     View::Agents => app.agents.selected = i,
                     View::Incident => app.response.selected_step = i,
+                    View::Approvals => app.approvals.selected = i,
                 }
             }
             vec![]

@@ -3,6 +3,7 @@
 //! What to do was decided by the pure update; nothing here changes the state.
 
 use super::app::{AgentSummary, Row, PAGE_ROWS};
+use super::approvals_io::Approvals;
 use super::background::Foreground;
 use super::effect::Effect;
 use super::msg::{Msg, Status};
@@ -27,6 +28,8 @@ pub struct Io {
     pub clipboard_file: PathBuf,
     pub foreground: Foreground,
     pub sealing: Sealing,
+    /// Who votes from this console (see `ConsoleOptions::voter`).
+    pub voter: crate::gate::Voter,
 }
 
 /// Runs one effect; `window_ms` is the header's window for tier counts.
@@ -36,6 +39,12 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
         store: &io.store,
         tx: &io.tx,
         sealing: &io.sealing,
+    };
+    let approvals = || Approvals {
+        store: &io.store,
+        tx: &io.tx,
+        sealing: &io.sealing,
+        voter: &io.voter,
     };
     match effect {
         Effect::LoadPage {
@@ -149,6 +158,13 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
             step,
         } => responder.load_rollback(request, since, step),
         Effect::ExecuteMany { plans, step, what } => responder.execute_many(plans, step, what),
+        Effect::LoadApprovals => approvals().load(),
+        Effect::LoadAgentRecord { agent } => approvals().load_record(agent),
+        Effect::Vote {
+            requests,
+            ballot,
+            what,
+        } => approvals().vote(requests, ballot, what),
     }
 }
 

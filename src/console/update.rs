@@ -3,6 +3,7 @@
 //! back as messages. Tests drive it with key events and no terminal or database.
 
 use super::app::{App, LedgerStatus, LineEdit, Overlay, Picker, PickerKind, View};
+use super::approvals;
 use super::input;
 use super::keymap::Action;
 use super::msg::{Effect, Msg, Status};
@@ -15,12 +16,15 @@ use crossterm::event::KeyEvent;
 
 /// Effects to run when the console opens.
 pub fn init(app: &mut App) -> Vec<Effect> {
-    vec![reload(app), Effect::CountTiers, Effect::LoadSituation]
+    let mut effects = vec![reload(app), Effect::CountTiers, Effect::LoadSituation];
+    effects.extend(approvals::load(app));
+    effects
 }
 
 pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     app.now = now;
-    let effects = route(app, msg, now);
+    let mut effects = route(app, msg, now);
+    effects.extend(approvals::follow(app));
     settle_scroll(app);
     effects
 }
@@ -44,9 +48,17 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         }
         Msg::Appended { rows, head_seq } => {
             response::absorb(app, &rows);
+            let effects = approvals::on_appended(app, &rows);
             on_appended(app, rows, head_seq);
+            effects
+        }
+        Msg::Approvals(Ok(pending)) => approvals::on_loaded(app, pending, now),
+        Msg::Approvals(Err(e)) => approvals::on_failed(app, e),
+        Msg::AgentRecord(record) => {
+            approvals::on_record(app, *record);
             vec![]
         }
+        Msg::Voted { what, result } => approvals::on_voted(app, what, result),
         Msg::SearchHits {
             request,
             hits,
@@ -135,7 +147,9 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp) -> Vec<Effect> {
             response::playbooks_key(app, key, options, cursor, now)
         }
         None => match app.keymap.action(&key) {
-            Some(action) => response::act(app, action).unwrap_or_else(|| act(app, action)),
+            Some(action) => approvals::act(app, action)
+                .or_else(|| response::act(app, action))
+                .unwrap_or_else(|| act(app, action)),
             None => vec![],
         },
     }
@@ -282,7 +296,8 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 app.view = View::Incident;
                 vec![Effect::LoadSituation]
             }
-            View::Incident => {
+            View::Incident => approvals::show(app),
+            View::Approvals => {
                 app.view = View::Stream;
                 vec![]
             }
@@ -299,6 +314,12 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         | Action::StepFail
         | Action::PickPlaybook
         | Action::CloseIncident => vec![],
+        // Handled by `approvals::act` (Mark only in its view).
+        Action::ViewApprovals
+        | Action::Approve
+        | Action::Deny
+        | Action::BulkDeny
+        | Action::Mark => vec![],
     }
 }
 
@@ -322,7 +343,7 @@ fn open(app: &mut App) -> Vec<Effect> {
             app.detail = !app.detail;
             vec![]
         }
-        View::Incident => vec![],
+        View::Incident | View::Approvals => vec![],
         View::Stream => match app
             .selected_row()
             .and_then(|r| r.event.correlation_id().map(str::to_string))

@@ -190,7 +190,12 @@ impl Request {
     }
 
     /// Decides `ballot` by `voter` at `now`, or says why it does not count.
-    pub fn vote(&self, voter: &Voter, ballot: &Ballot, now: Timestamp) -> Result<Tally, VoteRefusal> {
+    pub fn vote(
+        &self,
+        voter: &Voter,
+        ballot: &Ballot,
+        now: Timestamp,
+    ) -> Result<Tally, VoteRefusal> {
         if ballot.justification.trim().is_empty() {
             return Err(VoteRefusal::NoJustification);
         }
@@ -309,8 +314,12 @@ mod tests {
         let mut r = request(2);
         let now = Timestamp::now();
         assert_eq!(
-            r.vote(&voter("ana", Role::Approver), &approve(), now).unwrap(),
-            Tally::Counted { approvals: 1, needs: 2 }
+            r.vote(&voter("ana", Role::Approver), &approve(), now)
+                .unwrap(),
+            Tally::Counted {
+                approvals: 1,
+                needs: 2
+            }
         );
         r.votes.push(Vote {
             operator: "ana".into(),
@@ -330,7 +339,9 @@ mod tests {
         let r = request(1);
         let now = Timestamp::now();
         for who in ["lee", "pat"] {
-            let err = r.vote(&voter(who, Role::Admin), &approve(), now).unwrap_err();
+            let err = r
+                .vote(&voter(who, Role::Admin), &approve(), now)
+                .unwrap_err();
             assert_eq!(err.code(), "self_approval", "{who}");
             let glass = Ballot {
                 break_glass: true,
@@ -349,9 +360,14 @@ mod tests {
             verdict: Verdict::Deny,
             ..approve()
         };
-        assert_eq!(r.vote(&voter("ana", Role::Approver), &deny, now).unwrap(), Tally::Denied);
+        assert_eq!(
+            r.vote(&voter("ana", Role::Approver), &deny, now).unwrap(),
+            Tally::Denied
+        );
         r.state = RequestState::Denied;
-        let err = r.vote(&voter("raj", Role::Approver), &approve(), now).unwrap_err();
+        let err = r
+            .vote(&voter("raj", Role::Approver), &approve(), now)
+            .unwrap_err();
         assert_eq!(err.code(), "not_pending");
     }
 
@@ -359,10 +375,14 @@ mod tests {
     fn expired_requests_and_unqualified_voters_are_refused() {
         let mut r = request(1);
         let now = Timestamp::now();
-        let err = r.vote(&voter("guest", Role::Responder), &approve(), now).unwrap_err();
+        let err = r
+            .vote(&voter("guest", Role::Responder), &approve(), now)
+            .unwrap_err();
         assert_eq!(err.code(), "role_not_allowed");
         r.expires_at = Timestamp::from_millis(now.millis() - 1).unwrap();
-        let err = r.vote(&voter("ana", Role::Approver), &approve(), now).unwrap_err();
+        let err = r
+            .vote(&voter("ana", Role::Approver), &approve(), now)
+            .unwrap_err();
         assert_eq!(err.code(), "expired");
     }
 
@@ -374,8 +394,13 @@ mod tests {
             break_glass: true,
             ..approve()
         };
-        assert_eq!(r.vote(&voter("root", Role::Admin), &glass, now).unwrap(), Tally::Approved);
-        let err = r.vote(&voter("ana", Role::Approver), &glass, now).unwrap_err();
+        assert_eq!(
+            r.vote(&voter("root", Role::Admin), &glass, now).unwrap(),
+            Tally::Approved
+        );
+        let err = r
+            .vote(&voter("ana", Role::Approver), &glass, now)
+            .unwrap_err();
         assert_eq!(err.code(), "break_glass_needs_admin");
     }
 

@@ -49,9 +49,21 @@ mod tests {
         let a = binding("a", &action(json!({"x": 1, "y": 2})), "v1", "r1");
         let b = binding("a", &action(json!({"y": 2, "x": 1})), "v1", "r1");
         assert_eq!(a, b);
-        assert_ne!(a, binding("a", &action(json!({"x": 1, "y": 3})), "v1", "r1"));
-        assert_ne!(a, binding("b", &action(json!({"x": 1, "y": 2})), "v1", "r1"));
-        assert_ne!(a, binding("a", &action(json!({"x": 1, "y": 2})), "v2", "r1"));
-        assert_ne!(a, binding("a", &action(json!({"x": 1, "y": 2})), "v1", "r2"));
+        assert_ne!(
+            a,
+            binding("a", &action(json!({"x": 1, "y": 3})), "v1", "r1")
+        );
+        assert_ne!(
+            a,
+            binding("b", &action(json!({"x": 1, "y": 2})), "v1", "r1")
+        );
+        assert_ne!(
+            a,
+            binding("a", &action(json!({"x": 1, "y": 2})), "v2", "r1")
+        );
+        assert_ne!(
+            a,
+            binding("a", &action(json!({"x": 1, "y": 2})), "v1", "r2")
+        );
     }
 }

@@ -55,7 +55,12 @@ fn base(kind: &str, event_id: String, time: Timestamp, proposal: &Event) -> Even
 }
 
 /// `approval.request`: the proposal waits for `request.needs` humans until its expiry.
-pub fn request_event(proposal: &Event, request: &Request, event_id: String, time: Timestamp) -> Event {
+pub fn request_event(
+    proposal: &Event,
+    request: &Request,
+    event_id: String,
+    time: Timestamp,
+) -> Event {
     let mut e = base(super::REQUEST, event_id, time, proposal);
     e.outcome = Some(Outcome {
         status: OutcomeStatus::Pending,
@@ -124,7 +129,11 @@ pub fn vote_event(
             },
             request.id,
             request.needs,
-            if ballot.break_glass { ", BREAK-GLASS" } else { "" }
+            if ballot.break_glass {
+                ", BREAK-GLASS"
+            } else {
+                ""
+            }
         )),
         response: Some(json!({
             "request_id": request.id,
@@ -145,7 +154,10 @@ pub enum DecisionKind {
     /// The policy denied it.
     DeniedByRule { message: String },
     /// Enough humans approved (the last vote's voter and ballot).
-    Approved { approvers: Vec<String>, break_glass: bool },
+    Approved {
+        approvers: Vec<String>,
+        break_glass: bool,
+    },
     /// A human denied it.
     Denied { by: String, justification: String },
     /// Nobody decided before the expiry.
@@ -183,9 +195,11 @@ pub fn decision_event(
         DecisionKind::Approved { approvers, .. } => {
             (ApprovalMode::Human, Some(approvers.join(",")), None)
         }
-        DecisionKind::Denied { by, justification } => {
-            (ApprovalMode::Human, Some(by.clone()), Some(justification.clone()))
-        }
+        DecisionKind::Denied { by, justification } => (
+            ApprovalMode::Human,
+            Some(by.clone()),
+            Some(justification.clone()),
+        ),
         _ => (ApprovalMode::Rule, None, None),
     };
     let rule_id = proposal
@@ -203,7 +217,10 @@ pub fn decision_event(
     let detail = match decided {
         DecisionKind::AllowedByRule => "allowed by policy".to_string(),
         DecisionKind::DeniedByRule { message } => format!("denied by policy: {message}"),
-        DecisionKind::Approved { approvers, break_glass } => format!(
+        DecisionKind::Approved {
+            approvers,
+            break_glass,
+        } => format!(
             "approved by {}{}",
             approvers.join(" and "),
             if *break_glass { " (BREAK-GLASS)" } else { "" }
@@ -219,7 +236,10 @@ pub fn decision_event(
     if decided.allows() {
         response["grant"] = Value::String(event_id);
     }
-    if let DecisionKind::Approved { break_glass: true, .. } = decided {
+    if let DecisionKind::Approved {
+        break_glass: true, ..
+    } = decided
+    {
         response["break_glass"] = Value::Bool(true);
     }
     e.outcome = Some(Outcome {
@@ -259,11 +279,21 @@ pub struct Refusal {
 }
 
 /// `gate.refusal` (or `gate.violation` when `violation`): every refusal is on the record.
-pub fn refusal_event(refusal: &Refusal, violation: bool, event_id: String, time: Timestamp) -> Event {
+pub fn refusal_event(
+    refusal: &Refusal,
+    violation: bool,
+    event_id: String,
+    time: Timestamp,
+) -> Event {
     Event {
         event_id,
         time,
-        kind: if violation { super::VIOLATION } else { super::REFUSAL }.into(),
+        kind: if violation {
+            super::VIOLATION
+        } else {
+            super::REFUSAL
+        }
+        .into(),
         trigger: None,
         actor: Some(match &refusal.actor {
             Some((kind, id)) => Actor {
@@ -290,7 +320,14 @@ pub fn refusal_event(refusal: &Refusal, violation: bool, event_id: String, time:
         prompt: None,
         ai_output: None,
         action: None,
-        reason_code: Some(if violation { "policy_violation" } else { "security_risk" }.into()),
+        reason_code: Some(
+            if violation {
+                "policy_violation"
+            } else {
+                "security_risk"
+            }
+            .into(),
+        ),
         tier: None,
         risk_score: None,
         policy: None,

@@ -21,7 +21,9 @@ pub use events::{
     GATE_ACTOR,
 };
 pub use outcome::{outcome_event, OutcomeBody, OutcomeStatusBody};
-pub use proposal::{parse_body, parse_json, proposal_event, BodyError, ProposalBody, MAX_BODY_BYTES};
+pub use proposal::{
+    parse_body, parse_json, proposal_event, BodyError, ProposalBody, MAX_BODY_BYTES,
+};
 
 /// The kinds the gate seals. All but `ai.proposal` and `ai.action` are custody kinds.
 pub const PROPOSAL: &str = "ai.proposal";

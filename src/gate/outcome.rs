@@ -3,7 +3,9 @@
 //! approval that let it run.
 
 use super::proposal::BodyError;
-use crate::event::{check_own, Action, Approval, Context, Event, Outcome, OutcomeStatus, Timestamp};
+use crate::event::{
+    check_own, Action, Approval, Context, Event, Outcome, OutcomeStatus, Timestamp,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -93,8 +95,7 @@ pub fn outcome_event(
             "error": body.error,
         })),
     });
-    check_own(&e).map_err(|err| {
-        BodyError::new(err.field.unwrap_or_else(|| "body".into()), err.reason)
-    })?;
+    check_own(&e)
+        .map_err(|err| BodyError::new(err.field.unwrap_or_else(|| "body".into()), err.reason))?;
     Ok(e)
 }

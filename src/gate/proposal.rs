@@ -197,7 +197,10 @@ mod tests {
         let e = proposal_event(&body, "exporter", "p-1".into(), Timestamp::now()).unwrap();
         assert_eq!(e.kind, "ai.proposal");
         assert_eq!(e.agent_id(), Some("exporter"));
-        assert_eq!(e.actor.as_ref().unwrap().on_behalf_of.as_deref(), Some("lee"));
+        assert_eq!(
+            e.actor.as_ref().unwrap().on_behalf_of.as_deref(),
+            Some("lee")
+        );
         assert_eq!(e.correlation_id(), Some("c-1"));
         assert_eq!(e.sealed_by, Some(SealedBy::Custody));
     }
@@ -212,7 +215,10 @@ mod tests {
     #[test]
     fn a_wrong_type_names_the_nested_field() {
         let body = GOOD.replace(r#""type":"s3.copy""#, r#""type":7"#);
-        assert_eq!(parse_body(body.as_bytes()).unwrap_err().field, "action.type");
+        assert_eq!(
+            parse_body(body.as_bytes()).unwrap_err().field,
+            "action.type"
+        );
         let err = parse_body(br#"{"tier":"T9","action":{"type":"x"}}"#).unwrap_err();
         assert_eq!(err.field, "tier");
         let err = parse_body(b"not json").unwrap_err();

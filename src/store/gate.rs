@@ -304,22 +304,18 @@ impl Store {
 
     async fn votes(&self, request_id: &str) -> Result<Vec<Vote>, StoreError> {
         let rows: Vec<(String, String, String)> = match self {
-            Store::Sqlite(s) => {
-                sqlx::query_as(
-                    "SELECT operator, verdict, at FROM gate_votes WHERE request_id = ?1 ORDER BY at",
-                )
-                .bind(request_id)
-                .fetch_all(s.pool())
-                .await
-            }
-            Store::Postgres(s) => {
-                sqlx::query_as(
-                    "SELECT operator, verdict, at FROM gate_votes WHERE request_id = $1 ORDER BY at",
-                )
-                .bind(request_id)
-                .fetch_all(s.pool())
-                .await
-            }
+            Store::Sqlite(s) => sqlx::query_as(
+                "SELECT operator, verdict, at FROM gate_votes WHERE request_id = ?1 ORDER BY at",
+            )
+            .bind(request_id)
+            .fetch_all(s.pool())
+            .await,
+            Store::Postgres(s) => sqlx::query_as(
+                "SELECT operator, verdict, at FROM gate_votes WHERE request_id = $1 ORDER BY at",
+            )
+            .bind(request_id)
+            .fetch_all(s.pool())
+            .await,
         }
         .map_err(query_err("reading votes"))?;
         Ok(rows
@@ -338,7 +334,14 @@ impl Store {
 
     /// The grant with this id.
     pub async fn grant(&self, grant_id: &str) -> Result<Option<Grant>, StoreError> {
-        type G = (String, String, String, String, Option<String>, Option<String>);
+        type G = (
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        );
         let row: Option<G> = match self {
             Store::Sqlite(s) => sqlx::query_as(
                 "SELECT grant_id, proposal_id, agent, binding, claimed_at, outcome_id FROM gate_grants WHERE grant_id = ?1",
@@ -365,16 +368,23 @@ impl Store {
     }
 
     /// The sealed record with this event id, as an event.
-    pub async fn event_by_id(&self, event_id: &str) -> Result<Option<crate::event::Event>, StoreError> {
+    pub async fn event_by_id(
+        &self,
+        event_id: &str,
+    ) -> Result<Option<crate::event::Event>, StoreError> {
         let record: Option<String> = match self {
-            Store::Sqlite(s) => sqlx::query_scalar("SELECT record FROM events WHERE event_id = ?1")
-                .bind(event_id)
-                .fetch_optional(s.pool())
-                .await,
-            Store::Postgres(s) => sqlx::query_scalar("SELECT record FROM events WHERE event_id = $1")
-                .bind(event_id)
-                .fetch_optional(s.pool())
-                .await,
+            Store::Sqlite(s) => {
+                sqlx::query_scalar("SELECT record FROM events WHERE event_id = ?1")
+                    .bind(event_id)
+                    .fetch_optional(s.pool())
+                    .await
+            }
+            Store::Postgres(s) => {
+                sqlx::query_scalar("SELECT record FROM events WHERE event_id = $1")
+                    .bind(event_id)
+                    .fetch_optional(s.pool())
+                    .await
+            }
         }
         .map_err(query_err("reading a record by event id"))?;
         record

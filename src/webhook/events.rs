@@ -168,6 +168,7 @@ fn blank(kind: &str, event_id: String, time: Timestamp) -> Event {
             id: "custody".into(),
             on_behalf_of: None,
             session: None,
+            authn: None,
         }),
         agent: None,
         model: None,

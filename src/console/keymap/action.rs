@@ -159,6 +159,36 @@ pub enum Action {
         detailed_message = "close the incident (with a summary)"
     )]
     CloseIncident,
+    /// Switch to the Approvals view (pending approval requests, oldest first).
+    #[strum(
+        message = "approvals",
+        detailed_message = "Approvals view (pending requests, oldest first)"
+    )]
+    ViewApprovals,
+    /// Approvals view: approve the selected request, with a justification.
+    #[strum(
+        message = "approve",
+        detailed_message = "approve the selected request (with a justification)"
+    )]
+    Approve,
+    /// Approvals view: deny the selected request, with a justification.
+    #[strum(
+        message = "deny",
+        detailed_message = "deny the selected request (with a justification)"
+    )]
+    Deny,
+    /// Approvals view: deny the marked requests, or else every stale one.
+    #[strum(
+        message = "deny stale",
+        detailed_message = "deny the marked requests, or every stale one (one vote each)"
+    )]
+    BulkDeny,
+    /// Approvals view: mark or unmark the selected request for a bulk deny.
+    #[strum(
+        message = "mark",
+        detailed_message = "mark / unmark the selected request for a bulk deny"
+    )]
+    Mark,
 }
 
 impl Action {
@@ -198,7 +228,7 @@ mod tests {
         let sorted = all.windows(2).all(|w| w[0] < w[1]);
         assert_eq!(
             (all.first(), all.last(), sorted),
-            (Some(&Action::Quit), Some(&Action::CloseIncident), true)
+            (Some(&Action::Quit), Some(&Action::Mark), true)
         );
     }
 }

@@ -79,6 +79,11 @@ impl Default for Keymap {
             ("F", Action::StepFail),
             ("p", Action::PickPlaybook),
             ("C", Action::CloseIncident),
+            ("5", Action::ViewApprovals),
+            ("A", Action::Approve),
+            ("D", Action::Deny),
+            ("B", Action::BulkDeny),
+            ("space", Action::Mark),
         ];
         let bindings = pairs
             .iter()

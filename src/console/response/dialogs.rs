@@ -89,6 +89,10 @@ fn action_target(app: &App) -> Option<(String, Option<Event>)> {
             .agents
             .get(app.agents.selected)
             .map(|a| (a.id.clone(), None)),
+        View::Approvals => {
+            let p = app.approvals.current()?;
+            Some((p.request.agent.clone(), None))
+        }
         View::Incident => {
             let i = app.response.incident()?;
             Some((i.agent.clone()?, trigger_event(app, i)))

@@ -1,6 +1,7 @@
 //! A confirmed dialog: the same checks once more, then exactly one effect.
 
 use super::super::app::{App, Overlay, View};
+use super::super::approvals;
 use super::super::form::{Form, FormKey, Purpose};
 use super::super::msg::{Effect, Status};
 use super::{seal, writable};
@@ -26,7 +27,7 @@ pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) ->
         FormKey::Submit => match submit(app, &form, now) {
             Ok(effects) => effects,
             Err(e) => {
-                form.error = Some(e.to_string());
+                form.error = Some(e);
                 form.focus = 0;
                 app.overlay = Some(Overlay::Form(form));
                 vec![]
@@ -35,8 +36,16 @@ pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) ->
     }
 }
 
-/// A confirmed dialog: checks it once more and turns it into an effect.
-fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Refused> {
+/// A confirmed dialog: checks it once more and turns it into an effect (a vote is
+/// `approvals`' to check).
+fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, String> {
+    if let Purpose::Vote { verdict, requests } = &form.purpose {
+        return approvals::submit(app, form, *verdict, requests);
+    }
+    respond_submit(app, form, now).map_err(|e| e.to_string())
+}
+
+fn respond_submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Refused> {
     writable(app)?;
     let operator = app.header.operator.clone();
     let roles = app.response.roles.clone();
@@ -120,6 +129,7 @@ fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Ref
             let e = work::close(&roles, &operator, &inc, form.value(0), id, now)?;
             Ok(vec![seal(vec![e], true, format!("closed {incident}"))])
         }
+        Purpose::Vote { .. } => Ok(vec![]),
     }
 }
 

@@ -145,7 +145,7 @@ pub fn window(total: usize, height: usize, offset: usize) -> Window {
     }
 }
 
-fn render(entry: Entry, width: u16) -> Vec<Line<'static>> {
+pub(super) fn render(entry: Entry, width: u16) -> Vec<Line<'static>> {
     let width = usize::from(width);
     if entry.label.is_empty() || width < LABEL + 12 {
         let mut value = entry.value;

@@ -123,6 +123,14 @@ fn view_keys(app: &App) -> Vec<(Action, &'static str)> {
             keys.push(s(Action::Command));
             keys.push((Action::ViewStream, "stream"));
         }
+        View::Approvals => {
+            if !app.read_only {
+                keys.extend([s(Action::Approve), s(Action::Deny)]);
+                keys.extend([s(Action::Mark), s(Action::BulkDeny)]);
+                keys.push(s(Action::Pause));
+            }
+            keys.push((Action::ViewStream, "stream"));
+        }
     }
     keys.push(s(Action::Quit));
     keys

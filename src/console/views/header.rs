@@ -2,7 +2,7 @@
 //!
 //! ```text
 //!  custody  sqlite:///var/lib/custody.db  ✓ verified to seq 9120  ● LIVE  op alice  READ-ONLY
-//!  ▲ T3 12  ● T2 340  ○ T1 1.2k  · T0 4.1k  last 1h   [tier T2,T3] [reason data_export]  c clears
+//!  ▲ T3 12  ● T2 340  ○ T1 1.2k  · T0 4.1k  last 1h   [tier T2,T3] [reason data_export]  c clears   ⚖ 3 pending
 //! ```
 //!
 //! It compacts instead of wrapping: the store gets whatever width the other items leave
@@ -107,7 +107,28 @@ fn filter_line(app: &App, theme: &Theme, width: usize) -> Vec<Span<'static>> {
         out.push(Span::raw("   "));
         out.extend(chips);
     }
+    out.extend(approval_chip(app, theme));
     out.extend(response_chips(app, theme));
+    out
+}
+
+/// `⚖ 3 pending`: approval requests waiting for a human. For a few seconds after a new
+/// T3 request arrives it reads `⚖ 3 pending · NEW T3`, reversed, so it is seen without
+/// colour too.
+fn approval_chip(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    let n = app.approvals.pending.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut out = vec![Span::raw("   ")];
+    if app.approvals.flashing(app.now) {
+        let flash = theme
+            .danger
+            .add_modifier(ratatui::style::Modifier::REVERSED);
+        out.push(own(&format!(" ⚖ {n} pending · NEW T3 "), flash));
+    } else {
+        out.push(own(&format!("⚖ {n} pending"), theme.warning));
+    }
     out
 }
 

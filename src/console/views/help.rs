@@ -27,7 +27,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 /// The `:` commands, as the help lists them.
-pub const COMMANDS: [(&str, &str); 11] = [
+pub const COMMANDS: [(&str, &str); 12] = [
     (":agent NAME", "only this agent's events (repeat for more)"),
     (":kind KIND", "only this kind, e.g. human.intervention"),
     (":env ENV", "only this environment"),
@@ -39,6 +39,10 @@ pub const COMMANDS: [(&str, &str); 11] = [
     ),
     (":until TIME", "up to a time or an age ago"),
     (":trace ID", "open the trace of a correlation id"),
+    (
+        ":approvals",
+        "the Approvals view: pending requests, oldest first",
+    ),
     (":clear", "clear every filter"),
     (":help", "this help"),
     (":q", "quit"),

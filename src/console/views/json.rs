@@ -24,6 +24,24 @@ pub fn compact(value: &Value, budget: usize) -> String {
     escape_untrusted(&shown).into_owned()
 }
 
+/// `value` pretty-printed (two-space indent), one escaped line each, cut after
+/// `max_lines` with a count of the rest: the exact parameters an approver reads.
+/// serde escapes the C0 controls inside strings; `escape_untrusted` does the rest
+/// (C1 controls, bidirectional overrides).
+pub fn pretty(value: &Value, max_lines: usize) -> Vec<String> {
+    let text = serde_json::to_string_pretty(value).unwrap_or_else(|_| value.to_string());
+    let total = text.lines().count();
+    let mut out: Vec<String> = text
+        .lines()
+        .take(max_lines)
+        .map(|l| escape_untrusted(l).into_owned())
+        .collect();
+    if total > max_lines {
+        out.push(format!("… (+{} more lines)", total - max_lines));
+    }
+    out
+}
+
 fn write(value: &Value, out: &mut String, budget: usize) {
     // Stop building once well past the budget: the rest would be cut anyway.
     if out.len() > budget * 4 + 64 {
@@ -94,6 +112,18 @@ mod tests {
     fn long_values_are_cut_with_a_count() {
         let v = json!("x".repeat(100));
         assert!(compact(&v, 10).ends_with("… (+92 chars)"));
+    }
+
+    #[test]
+    fn pretty_prints_one_escaped_line_per_member_and_cuts_long_values() {
+        let v = json!({"a": "x\u{1b}]0;t\u{7}\u{202e}", "b": [1, 2, 3]});
+        let lines = pretty(&v, 3);
+        let all = lines.join("\n");
+        assert!(
+            lines[0] == "{" && !all.contains('\u{1b}') && !all.contains('\u{202e}'),
+            "{all}"
+        );
+        assert_eq!(lines.last().map(String::as_str), Some("… (+5 more lines)"));
     }
 
     #[test]

@@ -17,6 +17,8 @@
 //! event passes through `cells::untrusted` (that is, `escape_untrusted`) on its way in.
 
 pub mod agents;
+pub mod approval_detail;
+pub mod approvals;
 pub mod cells;
 pub mod command;
 pub mod detail;
@@ -33,6 +35,8 @@ pub mod search;
 pub mod stream;
 pub mod trace;
 
+#[cfg(test)]
+mod approvals_render_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]
@@ -151,6 +155,7 @@ pub fn table_row_at(areas: &Areas, app: &App, y: u16) -> Option<usize> {
         View::Trace => trace::row_at(area, app, y),
         View::Agents => agents::row_at(area, app, y),
         View::Incident => incident::row_at(area, app, y),
+        View::Approvals => approvals::row_at(area, app, y),
     }
 }
 
@@ -184,6 +189,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             View::Trace => trace::draw(frame, areas.table, app, theme),
             View::Agents => agents::draw(frame, areas.table, app, theme),
             View::Incident => incident::draw(frame, areas.table, app, theme),
+            View::Approvals => approvals::draw(frame, areas.table, app, theme),
         }
     }
     if let Some(detail_area) = areas.detail {
