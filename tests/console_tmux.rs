@@ -87,7 +87,11 @@ fn a_pending_t3_request_approved_in_the_console_seals_the_operators_vote() {
     sb.seed(50);
     let dir = sb.path("config").join("custody");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("config.toml"), "[roles]\nana = \"approver\"\n").unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        "allow_operator_override = true\n[roles]\nana = \"approver\"\n",
+    )
+    .unwrap();
     let params = serde_json::json!({"table": "orders", "note": HOSTILE}).to_string();
     let id = common::gate::pending_t3(&sb, "exporter", "lee", 2, &params);
 

@@ -52,7 +52,11 @@ fn an_approval_through_one_serve_wakes_the_agent_waiting_on_the_other() {
     let approved = Instant::now();
     assert_eq!(status, 200, "{body}");
     let (status, answer, answered) = waiter.join().unwrap();
-    assert_eq!((status, answer["decision"].as_str()), (200, Some("allow")), "{answer}");
+    assert_eq!(
+        (status, answer["decision"].as_str()),
+        (200, Some("allow")),
+        "{answer}"
+    );
     assert!(answered.duration_since(approved) < Duration::from_secs(5));
     drop(a);
     drop(b);

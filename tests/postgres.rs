@@ -406,7 +406,7 @@ fn on_postgres_one_batch_signs_a_checkpoint_at_every_thousand() {
     sb.ok(&[
         "seed",
         "--events",
-        "2500",
+        "3200",
         "--seed",
         "3",
         "--until",

@@ -3,9 +3,9 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::event::{Authn, AuthnMethod};
 use crate::event::{Tier, Timestamp};
 use crate::gate::{parse_body, proposal_event, request_event, RequestState};
-use crate::event::{Authn, AuthnMethod};
 use crate::ledger::note::NoteSigner;
 use crate::respond::Role;
 

@@ -135,3 +135,42 @@ pub async fn decide(
         Err(e) => Err(e.into()),
     }
 }
+
+/// Seals the refusal of a vote whose operator was only claimed (`--operator` naming
+/// someone else without `allow_operator_override`). Best effort: the refusal stands even
+/// when the store cannot take it.
+pub async fn seal_claim_refusal(
+    (store_url, key, key_name): (&str, &std::path::Path, String),
+    request_id: &str,
+    refused: &crate::identity::ClaimRefused,
+) {
+    let (claimed, actual) = match refused {
+        crate::identity::ClaimRefused::NotAllowed {
+            claimed, actual, ..
+        }
+        | crate::identity::ClaimRefused::NotTheSessionRole {
+            claimed, actual, ..
+        } => (claimed.clone(), actual.clone()),
+    };
+    let Ok(store) = crate::store::Store::open_existing(store_url, None).await else {
+        return;
+    };
+    let Ok(signer) = crate::config::keyfile::load_or_create(key, &key_name) else {
+        return;
+    };
+    let ctx = crate::store::SealContext::new(signer, None);
+    let event = crate::gate::refusal_event(
+        &crate::gate::Refusal {
+            code: "claimed_identity".into(),
+            message: format!("a vote claimed to be by {claimed}, from {actual}: {refused}"),
+            actor: Some((crate::event::ActorType::Human, actual)),
+            agent: None,
+            about: Some(request_id.to_string()),
+        },
+        false,
+        crate::respond::new_id(),
+        Timestamp::now(),
+    );
+    let _ = crate::respond::seal(&store, &ctx, vec![event], false).await;
+    store.close().await;
+}

@@ -40,7 +40,13 @@ pub async fn run(gate: Arc<Gate>, seed: u64) -> anyhow::Result<()> {
                     seal_plain(&gate, &mut plain).await?;
                     let corr = e.correlation_id().unwrap_or(&e.event_id).to_string();
                     let d = decide(&gate, as_proposal(e), i64::MIN).await?;
-                    proposed.insert(corr, Proposed { id: d.request.id, held: vec![] });
+                    proposed.insert(
+                        corr,
+                        Proposed {
+                            id: d.request.id,
+                            held: vec![],
+                        },
+                    );
                 }
                 "ai.action" if e.agent.is_some() => {
                     seal_plain(&gate, &mut plain).await?;
@@ -51,7 +57,8 @@ pub async fn run(gate: Arc<Gate>, seed: u64) -> anyhow::Result<()> {
                             // An autonomous action: proposed and, if allowed, done at once.
                             let d = decide(&gate, as_proposal(e.clone()), i64::MIN).await?;
                             if matches!(d.kind, Some(DecisionKind::AllowedByRule)) {
-                                act(&gate, e, &d.request.id, d.request.decision_id.as_deref()).await?;
+                                act(&gate, e, &d.request.id, d.request.decision_id.as_deref())
+                                    .await?;
                             }
                         }
                     }
@@ -124,7 +131,12 @@ async fn release(gate: &Gate, proposed: &mut HashMap<String, Proposed>) -> anyho
 }
 
 /// Seals the action as the outcome of proposal `proposal_id`, claiming its grant.
-async fn act(gate: &Gate, mut e: Event, proposal_id: &str, grant: Option<&str>) -> anyhow::Result<()> {
+async fn act(
+    gate: &Gate,
+    mut e: Event,
+    proposal_id: &str,
+    grant: Option<&str>,
+) -> anyhow::Result<()> {
     let now = Timestamp::now();
     e.time = now;
     if let Some(c) = e.context.as_mut() {

@@ -6,8 +6,8 @@ mod act;
 mod act_report;
 mod act_step;
 mod agent;
-mod authn;
 mod approvals;
+mod authn;
 mod completions;
 mod console;
 mod demo_live;
@@ -142,13 +142,28 @@ impl Env {
                 | Command::Key
                 | Command::Tail(_)
                 | Command::Ingest(_)
-                | Command::Seed(_),
+                | Command::Seed(_)
+                | Command::Serve(_)
+                | Command::Policy(_)
+                | Command::Approvals(_),
             ) => authn::Need::Nothing,
             _ => authn::Need::Operator,
         };
         let demo = matches!(cli.command, Some(Command::Demo(_)));
         let operator =
-            authn::operator(&config, cli.operator.as_deref(), &store_url, need, demo).await?;
+            match authn::operator(&config, cli.operator.as_deref(), &store_url, need, demo).await {
+                Ok(o) => o,
+                Err(authn::AuthnError::Claim(refused)) => {
+                    if let Some(Command::Approve(vote) | Command::Deny(vote)) = &cli.command {
+                        // A vote by a claimed identity is a refusal the record keeps.
+                        let key = config.key_file(&dirs);
+                        let at = (store_url.as_str(), key.as_path(), config.key_name());
+                        approvals::seal_claim_refusal(at, &vote.id, &refused).await;
+                    }
+                    return Err(authn::AuthnError::Claim(refused).into());
+                }
+                Err(e) => return Err(e.into()),
+            };
         Ok(Env {
             dirs,
             config,

@@ -175,7 +175,14 @@ pub async fn demo(
     } else {
         // The demo's agents act through an in-process gate, so pauses bind and T2/T3
         // proposals wait for the people at the console.
-        let gate = crate::serve::start_gate(store.clone(), seal, env.config.roles(), None).await?;
+        let gate = crate::serve::start_gate(
+            store.clone(),
+            seal,
+            env.config.roles(),
+            None,
+            crate::webhook::targets(&env.config.webhooks),
+        )
+        .await?;
         Some(tokio::spawn(super::demo_live::run(gate, args.seed)))
     };
     let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {

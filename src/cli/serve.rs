@@ -7,10 +7,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Debug, Args)]
-#[command(after_help = "Agents propose with POST /v1/actions and a bearer token from \
+#[command(
+    after_help = "Agents propose with POST /v1/actions and a bearer token from \
     `custody agent token issue`; operators vote with tokens from `custody operator token issue`. \
     The API is described in assets/openapi.yaml. SIGHUP (or editing the policy files) reloads the \
-    policy; SIGTERM stops gracefully.")]
+    policy; SIGTERM stops gracefully."
+)]
 pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:7807", value_name = "ADDR:PORT")]
@@ -37,7 +39,10 @@ pub async fn run(env: &Env, args: ServeArgs) -> anyhow::Result<ExitCode> {
     });
     // Refuse a bad policy before anything else starts, naming file, line and policy id.
     if let Err(e) = crate::serve::load_policy(policy_dir.as_deref()) {
-        eprintln!("custody: {}", crate::untrusted::escape_untrusted(&e.to_string()));
+        eprintln!(
+            "custody: {}",
+            crate::untrusted::escape_untrusted(&e.to_string())
+        );
         return Ok(ExitCode::from(2));
     }
     let store = env.open_store().await?;
@@ -49,6 +54,7 @@ pub async fn run(env: &Env, args: ServeArgs) -> anyhow::Result<ExitCode> {
         listen: args.listen,
         tls: args.tls_cert.zip(args.tls_key),
         policy_dir,
+        webhooks: crate::webhook::targets(&env.config.webhooks),
     })
     .await?;
     Ok(ExitCode::SUCCESS)

@@ -148,6 +148,10 @@ impl VoteRefusal {
     pub fn code(&self) -> &'static str {
         match self {
             VoteRefusal::NoJustification => "no_justification",
+            VoteRefusal::NotPending {
+                state: RequestState::Expired,
+                ..
+            } => "expired",
             VoteRefusal::NotPending { .. } => "not_pending",
             VoteRefusal::Expired { .. } => "expired",
             VoteRefusal::SelfApproval { .. } => "self_approval",

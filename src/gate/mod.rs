@@ -12,9 +12,7 @@ mod events;
 mod outcome;
 mod proposal;
 
-pub use approval::{
-    Ballot, Request, RequestState, Tally, Vote, VoteRefusal, Voter, Verdict,
-};
+pub use approval::{Ballot, Request, RequestState, Tally, Verdict, Vote, VoteRefusal, Voter};
 pub use binding::binding;
 pub use events::{
     decision_event, policy_field, refusal_event, request_event, vote_event, DecisionKind, Refusal,

@@ -4,8 +4,8 @@
 use super::auth;
 use super::error::ApiError;
 use super::state::Gate;
-use crate::approvals::{vote, VoteError};
 use crate::approvals::request_json;
+use crate::approvals::{vote, VoteError};
 use crate::gate::{parse_json, Ballot, Verdict};
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -27,7 +27,11 @@ pub async fn list(
     headers: HeaderMap,
 ) -> Result<axum::Json<Value>, ApiError> {
     auth::operator(&gate, &headers).await?;
-    let pending = gate.store.pending_requests().await.map_err(ApiError::internal)?;
+    let pending = gate
+        .store
+        .pending_requests()
+        .await
+        .map_err(ApiError::internal)?;
     Ok(axum::Json(json!({
         "pending": pending.iter().map(request_json).collect::<Vec<_>>()
     })))
@@ -59,7 +63,8 @@ async fn cast(
     verdict: Verdict,
 ) -> Result<axum::Json<Value>, ApiError> {
     let voter = auth::operator(&gate, &headers).await?;
-    let body: VoteBody = parse_json(&body).map_err(|e| ApiError::bad_field(e.field.clone(), e.to_string()))?;
+    let body: VoteBody =
+        parse_json(&body).map_err(|e| ApiError::bad_field(e.field.clone(), e.to_string()))?;
     let ballot = Ballot {
         verdict,
         justification: body.justification,

@@ -17,12 +17,20 @@ pub struct AgentCaller {
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let v = headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = v.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-async fn refuse(gate: &Gate, code: &'static str, message: String, agent: Option<String>) -> ApiError {
+async fn refuse(
+    gate: &Gate,
+    code: &'static str,
+    message: String,
+    agent: Option<String>,
+) -> ApiError {
     let id = super::seal_refusal(
         gate,
         Refusal {
@@ -44,10 +52,22 @@ async fn credential(
     want: CredentialKind,
 ) -> Result<crate::identity::Credential, ApiError> {
     let Some(token) = bearer(headers) else {
-        return Err(refuse(gate, "no_token", "an Authorization: Bearer token is required".into(), None).await);
+        return Err(refuse(
+            gate,
+            "no_token",
+            "an Authorization: Bearer token is required".into(),
+            None,
+        )
+        .await);
     };
     let Some(token_ref) = parse_token(token) else {
-        return Err(refuse(gate, "unknown_token", "the token is not a custody token".into(), None).await);
+        return Err(refuse(
+            gate,
+            "unknown_token",
+            "the token is not a custody token".into(),
+            None,
+        )
+        .await);
     };
     let token_ref = token_ref.to_string();
     let found = gate
@@ -56,11 +76,23 @@ async fn credential(
         .await
         .map_err(ApiError::internal)?;
     let Some(cred) = found.filter(|c| c.kind == want) else {
-        return Err(refuse(gate, "unknown_token", format!("token {token_ref} is not known"), None).await);
+        return Err(refuse(
+            gate,
+            "unknown_token",
+            format!("token {token_ref} is not known"),
+            None,
+        )
+        .await);
     };
     if let Err(why) = cred.usable_at(Timestamp::now()) {
         let agent = (cred.kind == CredentialKind::Agent).then(|| cred.subject.clone());
-        return Err(refuse(gate, "token_unusable", format!("token {token_ref}: {why}"), agent).await);
+        return Err(refuse(
+            gate,
+            "token_unusable",
+            format!("token {token_ref}: {why}"),
+            agent,
+        )
+        .await);
     }
     Ok(cred)
 }
@@ -80,7 +112,10 @@ pub async fn agent(gate: &Gate, headers: &HeaderMap) -> Result<AgentCaller, ApiE
             return Err(refuse(
                 gate,
                 "token_revoked",
-                format!("token {} of {} was revoked ({}, event {})", caller.token_ref, caller.agent, b.reason, b.event_id),
+                format!(
+                    "token {} of {} was revoked ({}, event {})",
+                    caller.token_ref, caller.agent, b.reason, b.event_id
+                ),
                 Some(caller.agent.clone()),
             )
             .await);

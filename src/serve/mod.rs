@@ -52,7 +52,11 @@ pub fn router(gate: Arc<Gate>) -> Router {
 
 async fn healthz(State(gate): State<Arc<Gate>>) -> Result<axum::Json<serde_json::Value>, ApiError> {
     let head = gate.store.head_seq().await.map_err(|e| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "store_unavailable", e.to_string())
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            e.to_string(),
+        )
     })?;
     Ok(axum::Json(serde_json::json!({
         "status": "ok",
@@ -110,7 +114,12 @@ fn agent_refusal(code: &str, message: &str, agent: &str) -> Refusal {
 
 /// A 400 naming the field, sealed as a refusal.
 async fn bad_body(gate: &Gate, e: BodyError, agent: &str) -> ApiError {
-    let id = seal_refusal(gate, agent_refusal("bad_request", &e.to_string(), agent), false).await;
+    let id = seal_refusal(
+        gate,
+        agent_refusal("bad_request", &e.to_string(), agent),
+        false,
+    )
+    .await;
     ApiError::bad_field(e.field.clone(), e.to_string()).with_event(id)
 }
 

@@ -8,8 +8,8 @@ use super::state::Gate;
 use super::status::{answer, Answer};
 use crate::event::{Action, Event, PolicyDecision, Timestamp, TriggerType};
 use crate::gate::{
-    binding, decision_event, parse_body, policy_field, proposal_event, request_event,
-    DecisionKind, Request, RequestState,
+    binding, decision_event, parse_body, policy_field, proposal_event, request_event, DecisionKind,
+    Request, RequestState,
 };
 use crate::policy::{Facts, Verdict as PolicyVerdict};
 use crate::respond::{new_id, SealError};
@@ -72,7 +72,11 @@ pub struct Decided {
 /// the decision or the approval request, in one group-committed transaction. A paused or
 /// revoked agent (tokens made before `token_created_ms`) is refused before the policy is
 /// asked.
-pub async fn decide(gate: &Gate, mut proposal: Event, token_created_ms: i64) -> Result<Decided, SealError> {
+pub async fn decide(
+    gate: &Gate,
+    mut proposal: Event,
+    token_created_ms: i64,
+) -> Result<Decided, SealError> {
     let agent = proposal.agent_id().unwrap_or_default().to_string();
     let now = proposal.time;
     let id = proposal.event_id.clone();
@@ -154,7 +158,13 @@ pub async fn decide(gate: &Gate, mut proposal: Event, token_created_ms: i64) -> 
         }
         Some(k) => {
             let decision_id = new_id();
-            events.push(decision_event(&proposal, k, &bound, decision_id.clone(), now));
+            events.push(decision_event(
+                &proposal,
+                k,
+                &bound,
+                decision_id.clone(),
+                now,
+            ));
             request.state = match k {
                 DecisionKind::AllowedByRule => RequestState::Approved,
                 DecisionKind::Refused { .. } => RequestState::Refused,

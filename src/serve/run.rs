@@ -23,6 +23,7 @@ pub struct Setup {
     pub tls: Option<(PathBuf, PathBuf)>,
     /// The policy directory; `None` runs the shipped default.
     pub policy_dir: Option<PathBuf>,
+    pub webhooks: Vec<crate::webhook::Target>,
 }
 
 /// Starts a gate without HTTP: the policy loaded (and sealed as `policy.load`), the
@@ -33,13 +34,14 @@ pub async fn start_gate(
     ctx: SealContext,
     roles: Roles,
     policy_dir: Option<PathBuf>,
+    webhooks: Vec<crate::webhook::Target>,
 ) -> anyhow::Result<Arc<Gate>> {
     let policy = load_policy(policy_dir.as_deref())?;
     let (changed, _) = tokio::sync::watch::channel(0);
     let gate = Arc::new(Gate {
         sealer: Sealer::start(store.clone(), ctx.clone()),
-        store,
-        ctx,
+        store: store.clone(),
+        ctx: ctx.clone(),
         policy: RwLock::new(Arc::new(policy)),
         policy_dir,
         roles,
@@ -47,9 +49,19 @@ pub async fn start_gate(
         autonomy: RwLock::new(HashMap::new()),
         changed,
         metrics: Metrics::default(),
+        webhooks: (!webhooks.is_empty()).then(|| {
+            crate::webhook::Webhooks::start(
+                webhooks,
+                store.clone(),
+                ctx.clone(),
+                crate::webhook::Retry::default(),
+            )
+        }),
     });
     seal_policy_load(&gate, None).await;
-    let head = tail::load(&gate).await.context("loading agent control state")?;
+    let head = tail::load(&gate)
+        .await
+        .context("loading agent control state")?;
     tail::spawn(Arc::clone(&gate), head);
     spawn_reloader(Arc::clone(&gate));
     Ok(gate)
@@ -57,7 +69,14 @@ pub async fn start_gate(
 
 /// Runs the service until SIGTERM or Ctrl-C.
 pub async fn serve(setup: Setup) -> anyhow::Result<()> {
-    let gate = start_gate(setup.store, setup.ctx, setup.roles, setup.policy_dir).await?;
+    let gate = start_gate(
+        setup.store,
+        setup.ctx,
+        setup.roles,
+        setup.policy_dir,
+        setup.webhooks,
+    )
+    .await?;
     listen(gate, setup.listen, setup.tls).await
 }
 
@@ -80,8 +99,18 @@ pub async fn listen(
             let _ = rustls::crypto::ring::default_provider().install_default();
             let config = axum_server::tls_rustls::RustlsConfig::from_pem_file(&cert, &key)
                 .await
-                .with_context(|| format!("loading TLS certificate {} and key {}", cert.display(), key.display()))?;
-            eprintln!("custody serve: listening on https://{} ({})", addr, gate.store.describe());
+                .with_context(|| {
+                    format!(
+                        "loading TLS certificate {} and key {}",
+                        cert.display(),
+                        key.display()
+                    )
+                })?;
+            eprintln!(
+                "custody serve: listening on https://{} ({})",
+                addr,
+                gate.store.describe()
+            );
             axum_server::bind_rustls(addr, config)
                 .handle(handle)
                 .serve(app.into_make_service())
@@ -89,13 +118,21 @@ pub async fn listen(
                 .with_context(|| format!("serving on {}", addr))?;
         }
         None => {
-            eprintln!("custody serve: listening on http://{} ({})", addr, gate.store.describe());
+            eprintln!(
+                "custody serve: listening on http://{} ({})",
+                addr,
+                gate.store.describe()
+            );
             axum_server::bind(addr)
                 .handle(handle)
                 .serve(app.into_make_service())
                 .await
                 .with_context(|| format!("serving on {}", addr))?;
         }
+    }
+    if let Some(w) = gate.webhooks.clone() {
+        // Deliver what is queued, and seal what could not be delivered as failed.
+        w.shutdown(Duration::from_secs(5)).await;
     }
     gate.store.close().await;
     Ok(())
@@ -130,7 +167,10 @@ fn spawn_reloader(gate: Arc<Gate>) {
     tokio::spawn(async move {
         use tokio::signal::unix::{signal, SignalKind};
         let mut hup = signal(SignalKind::hangup()).ok();
-        let mut seen = gate.policy_dir.as_deref().and_then(crate::policy::fingerprint);
+        let mut seen = gate
+            .policy_dir
+            .as_deref()
+            .and_then(crate::policy::fingerprint);
         loop {
             let hup_fired = async {
                 match hup.as_mut() {
@@ -149,7 +189,10 @@ fn spawn_reloader(gate: Arc<Gate>) {
                     }
                 }
             }
-            seen = gate.policy_dir.as_deref().and_then(crate::policy::fingerprint);
+            seen = gate
+                .policy_dir
+                .as_deref()
+                .and_then(crate::policy::fingerprint);
             match load_policy(gate.policy_dir.as_deref()) {
                 Ok(p) => {
                     let same = p.version() == gate.policy().version();
@@ -159,7 +202,10 @@ fn spawn_reloader(gate: Arc<Gate>) {
                     }
                 }
                 Err(e) => {
-                    eprintln!("custody serve: policy reload refused, keeping version {}: {e}", gate.policy().version());
+                    eprintln!(
+                        "custody serve: policy reload refused, keeping version {}: {e}",
+                        gate.policy().version()
+                    );
                     seal_policy_load(&gate, Some(e.to_string())).await;
                 }
             }
@@ -173,7 +219,9 @@ async fn seal_policy_load(gate: &Gate, refused: Option<String>) {
     let source = gate
         .policy_dir
         .as_ref()
-        .map_or("the shipped default".to_string(), |d| d.display().to_string());
+        .map_or("the shipped default".to_string(), |d| {
+            d.display().to_string()
+        });
     let event = Event {
         event_id: new_id(),
         time: Timestamp::now(),
@@ -203,7 +251,11 @@ async fn seal_policy_load(gate: &Gate, refused: Option<String>) {
         approval: None,
         context: Some(Context::default()),
         outcome: Some(Outcome {
-            status: if refused.is_some() { OutcomeStatus::Failure } else { OutcomeStatus::Success },
+            status: if refused.is_some() {
+                OutcomeStatus::Failure
+            } else {
+                OutcomeStatus::Success
+            },
             detail: Some(match &refused {
                 None => format!("loaded policy sha256 {} from {source}", policy.version()),
                 Some(e) => format!("reload refused, still enforcing {}: {e}", policy.version()),

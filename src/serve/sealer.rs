@@ -33,7 +33,11 @@ impl Sealer {
     }
 
     /// Seals `events` with `side`, in a shared transaction; returns their seqs.
-    pub async fn seal(&self, events: Vec<Event>, side: Vec<GateWrite>) -> Result<Vec<u64>, SealError> {
+    pub async fn seal(
+        &self,
+        events: Vec<Event>,
+        side: Vec<GateWrite>,
+    ) -> Result<Vec<u64>, SealError> {
         let (reply, answer) = oneshot::channel();
         let gone = || SealError::Conflict("the gate's sealer has stopped".into());
         self.jobs
@@ -83,7 +87,9 @@ async fn seal_jobs(store: &Store, ctx: &SealContext, jobs: Vec<Job>) {
         }
         // One job's guard (or event) failed the shared batch: seal each on its own, so
         // only that job sees the failure.
-        Err(SealError::Conflict(_) | SealError::Invalid { .. } | SealError::AlreadySealed { .. }) => {
+        Err(
+            SealError::Conflict(_) | SealError::Invalid { .. } | SealError::AlreadySealed { .. },
+        ) => {
             for job in jobs {
                 let out = seal_with(store, ctx, job.events, false, &job.side).await;
                 let _ = job.reply.send(out);

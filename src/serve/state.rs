@@ -33,6 +33,8 @@ pub struct Gate {
     /// Bumped whenever a request or an agent's state may have changed; waiters re-read.
     pub changed: watch::Sender<u64>,
     pub metrics: Metrics,
+    /// Webhook delivery, when targets are configured.
+    pub webhooks: Option<crate::webhook::Webhooks>,
 }
 
 impl Gate {
@@ -78,6 +80,13 @@ impl Gate {
             reason: describe(m),
             at: m.at,
         })
+    }
+
+    /// Tells the configured webhook targets; never blocks.
+    pub fn tell(&self, notice: crate::webhook::Notice) {
+        if let Some(w) = &self.webhooks {
+            w.notify(notice);
+        }
     }
 
     pub fn bump(&self) {

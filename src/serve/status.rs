@@ -93,7 +93,8 @@ pub async fn status(
 ) -> Result<Answer, ApiError> {
     let caller = auth::agent(&gate, &headers).await?;
     let wait = match q.get("wait") {
-        Some(w) => parse_wait(w).ok_or_else(|| ApiError::bad_field("wait", "a duration such as 30s or 500ms"))?,
+        Some(w) => parse_wait(w)
+            .ok_or_else(|| ApiError::bad_field("wait", "a duration such as 30s or 500ms"))?,
         None => Duration::ZERO,
     };
     let deadline = tokio::time::Instant::now() + wait;
@@ -145,17 +146,41 @@ pub async fn outcome(
             ApiError::new(StatusCode::CONFLICT, code, message).with_event(event)
         }
     };
-    let grant = gate.store.grant(&body.grant).await.map_err(ApiError::internal)?;
+    let grant = gate
+        .store
+        .grant(&body.grant)
+        .await
+        .map_err(ApiError::internal)?;
     let Some(grant) = grant.filter(|g| g.agent == caller.agent && g.proposal_id == id) else {
-        return Err(refuse("unknown_grant", format!("grant {} was not issued for proposal {id}", body.grant), false).await);
+        return Err(refuse(
+            "unknown_grant",
+            format!("grant {} was not issued for proposal {id}", body.grant),
+            false,
+        )
+        .await);
     };
     if let Some(used) = &grant.outcome_id {
-        return Err(refuse("grant_reused", format!("grant {} was already used by {used}", grant.grant_id), false).await);
+        return Err(refuse(
+            "grant_reused",
+            format!("grant {} was already used by {used}", grant.grant_id),
+            false,
+        )
+        .await);
     }
-    let proposal = gate.store.event_by_id(&id).await.map_err(ApiError::internal)?;
-    let decision = gate.store.event_by_id(&grant.grant_id).await.map_err(ApiError::internal)?;
+    let proposal = gate
+        .store
+        .event_by_id(&id)
+        .await
+        .map_err(ApiError::internal)?;
+    let decision = gate
+        .store
+        .event_by_id(&grant.grant_id)
+        .await
+        .map_err(ApiError::internal)?;
     let (Some(proposal), Some(decision)) = (proposal, decision) else {
-        return Err(ApiError::internal(format!("proposal {id} or its decision is missing from the ledger")));
+        return Err(ApiError::internal(format!(
+            "proposal {id} or its decision is missing from the ledger"
+        )));
     };
     let Some(proposed) = proposal.action.as_ref() else {
         return Err(ApiError::internal(format!("proposal {id} has no action")));
@@ -187,6 +212,7 @@ pub async fn outcome(
         Ok(e) => e,
         Err(e) => return Err(super::bad_body(&gate, e, &caller.agent).await),
     };
+    let sealed_action = event.clone();
     let claimed = gate
         .sealer
         .seal(
@@ -199,10 +225,13 @@ pub async fn outcome(
         )
         .await;
     match claimed {
-        Ok(seqs) => Ok(Answer(
-            StatusCode::OK,
-            json!({"id": action_id, "seq": seqs.first(), "proposal": id}),
-        )),
+        Ok(seqs) => {
+            super::tail::notify_t3_action(&gate, &sealed_action);
+            Ok(Answer(
+                StatusCode::OK,
+                json!({"id": action_id, "seq": seqs.first(), "proposal": id}),
+            ))
+        }
         Err(crate::respond::SealError::Conflict(_)) => Err(refuse(
             "grant_reused",
             format!("grant {} was already used", grant.grant_id),

@@ -10,6 +10,7 @@ use crate::gate::{DecisionKind, Request};
 use crate::ledger::seal::event_from_record;
 use crate::query::{Filter, Page};
 use crate::store::{Store, StoreError};
+use crate::webhook::{Notice, Trigger};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -178,7 +179,12 @@ async fn refuse_waiting(gate: &Gate, agent: &str) {
     let Ok(pending) = gate.store.pending_requests().await else {
         return;
     };
-    let why = format!("{agent} is {} ({}, event {})", b.state.as_str(), b.reason, b.event_id);
+    let why = format!(
+        "{agent} is {} ({}, event {})",
+        b.state.as_str(),
+        b.reason,
+        b.event_id
+    );
     let mut any = false;
     for r in pending.iter().filter(|r| r.agent == agent) {
         let decided = DecisionKind::Refused { why: why.clone() };
@@ -191,8 +197,83 @@ async fn refuse_waiting(gate: &Gate, agent: &str) {
     }
 }
 
-/// A webhook for a request that waits for humans (when webhooks are configured).
-pub fn notify_request(_gate: &Gate, _proposal: &crate::event::Event, _request: &Request) {}
+/// Tells people a request waits for them, with the command that decides it.
+pub fn notify_request(gate: &Gate, proposal: &crate::event::Event, request: &Request) {
+    gate.tell(Notice {
+        trigger: Trigger::ApprovalRequest,
+        title: format!(
+            "{} approval needed: {} by {}",
+            request.tier.map_or("-".into(), |t| t.to_string()),
+            request.summary,
+            request.agent
+        ),
+        summary: proposal
+            .ai_output
+            .as_ref()
+            .and_then(|o| o.summary.clone())
+            .unwrap_or_else(|| request.summary.clone()),
+        agent: Some(request.agent.clone()),
+        tier: request.tier,
+        request_id: Some(request.id.clone()),
+        event_id: request.id.clone(),
+        decide: Some(format!(
+            "custody approve {} --justification '…'  (or: custody deny {} --justification '…')",
+            request.id, request.id
+        )),
+        expires_at: Some(request.expires_at),
+    });
+}
 
-/// A webhook for a pause or revocation (when webhooks are configured).
-fn notify_control(_gate: &Gate, _event: &crate::event::Event) {}
+/// Tells people an agent was paused or its token revoked.
+fn notify_control(gate: &Gate, event: &crate::event::Event) {
+    let agent = event.agent_id().unwrap_or("?").to_string();
+    let (trigger, what) = if event.kind == "control.pause" {
+        (Trigger::Pause, "paused")
+    } else {
+        (Trigger::Revoke, "token revoked")
+    };
+    let by = event.actor.as_ref().map_or("?", |a| a.id.as_str());
+    gate.tell(Notice {
+        trigger,
+        title: format!("{agent} {what} by {by}"),
+        summary: event.justification.clone().unwrap_or_default(),
+        agent: Some(agent.clone()),
+        tier: event.tier,
+        request_id: None,
+        event_id: event.event_id.clone(),
+        decide: Some(format!(
+            "custody resume {agent} --reason … --justification '…'  (approver or above)"
+        )),
+        expires_at: None,
+    });
+}
+
+/// Tells people a T3 action was carried out (its outcome sealed).
+pub fn notify_t3_action(gate: &Gate, action: &crate::event::Event) {
+    if action.tier != Some(crate::event::Tier::T3) {
+        return;
+    }
+    gate.tell(Notice {
+        trigger: Trigger::T3Action,
+        title: format!(
+            "T3 action {}: {} by {}",
+            action.outcome_status().map_or("reported", |s| s.as_str()),
+            action.what_on(),
+            action.agent_id().unwrap_or("?")
+        ),
+        summary: action
+            .ai_output
+            .as_ref()
+            .and_then(|o| o.summary.clone())
+            .unwrap_or_default(),
+        agent: action.agent_id().map(str::to_string),
+        tier: action.tier,
+        request_id: action
+            .context
+            .as_ref()
+            .and_then(|c| c.parent_event_id.clone()),
+        event_id: action.event_id.clone(),
+        decide: None,
+        expires_at: None,
+    });
+}

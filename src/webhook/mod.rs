@@ -18,7 +18,7 @@ pub mod events;
 pub mod payload;
 pub mod send;
 
-pub use config::{WebhookConfig, WebhookUrl};
+pub use config::{targets, WebhookConfig, WebhookUrl};
 pub use deliver::{Stats, Webhooks};
 pub use payload::payload;
 

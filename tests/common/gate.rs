@@ -3,8 +3,8 @@
 //! go over real HTTP with ureq. Also fixtures: a pending request sealed into a sandbox's
 //! store exactly as the gate seals one, and the keys that approve it in a console in tmux.
 
-use super::Sandbox;
 use super::tmux::Tmux;
+use super::Sandbox;
 use custody::event::{Tier, Timestamp};
 use custody::gate::{parse_body, proposal_event, request_event, Request, RequestState};
 use custody::respond::{new_id, seal_with};
@@ -114,7 +114,10 @@ fn finish(res: Result<ureq::http::Response<ureq::Body>, ureq::Error>) -> (u16, s
     let mut res = res.unwrap();
     let status = res.status().as_u16();
     let text = res.body_mut().read_to_string().unwrap_or_default();
-    (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)))
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text)),
+    )
 }
 
 /// GET with an optional bearer token: (status, JSON body or the text as a string).
