@@ -122,9 +122,14 @@ impl Webhooks {
         let overflow = tokio::spawn({
             let shared = shared.clone();
             async move {
+                // Never aborted mid-seal: notices it took would be lost. `shutdown`
+                // wakes it once more after setting `closing`, and it ends there.
                 loop {
                     shared.overflow_wake.notified().await;
                     shared.seal_overflow().await;
+                    if shared.closing.load(Ordering::SeqCst) {
+                        return;
+                    }
                 }
             }
         });
@@ -189,7 +194,7 @@ impl Webhooks {
             // The worker ends once the queue is drained and every delivery has ended,
             // which the deadline bounds.
             let _ = worker.await;
-            overflow.abort();
+            self.shared.overflow_wake.notify_one();
             let _ = overflow.await;
         }
         self.shared.done.store(true, Ordering::SeqCst);
