@@ -14,12 +14,15 @@
 //! | domain | `incident`     | incidents and agent control state, derived from sealed records only |
 //! | domain | `policy`       | the gate's Cedar policy: loading and validating it, the facts of a proposal, allow / ask / deny |
 //! | domain | `query`        | what a read asks for: filters and keyset pages, as plain data without SQL |
+//! | domain | `gate`         | the gate's rules: proposals and outcomes checked by field, what an approval binds, four-eyes and N-of-M voting, the gate's events |
 //! | domain | `identity`     | who acts: tokens and credential records, operators established from a credential, the agent registry fold |
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
 //! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
 //! | edge   | `store_verify` | verifying a whole store: paged reads fed to the ledger's checks, full or paced |
 //! | edge   | `exec`         | executors that pause agents, revoke tokens, roll back and notify, and their configuration |
 //! | edge   | `respond`      | containment and incident work end to end: roles, plans, write-ahead events, acting |
+//! | edge   | `approvals`    | voting, expiring and refusing approval requests: the one path console, CLI and serve share |
+//! | edge   | `serve`        | `custody serve`, the gate's HTTP service: tokens, proposals, long-polls, outcomes, the ledger's tail that makes pauses bind |
 //! | edge   | `webhook`      | notifications of gate events to Slack, Teams or JSON webhooks, every attempt sealed |
 //! | edge   | `console`      | the ratatui incident console: pure state and update, views, and its IO driver |
 //! | edge   | `cli`          | the `custody` command line: arguments, messages and exit codes |

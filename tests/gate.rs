@@ -627,3 +627,56 @@ fn claimed_identities_admins_on_their_own_requests_and_late_votes_are_refused_an
         .any(|d| d["outcome"]["response"]["break_glass"] == true));
     assert_eq!(s.verify(&[]).0, 0);
 }
+
+#[test]
+fn an_agent_with_a_registered_key_must_sign_and_the_signature_is_recorded() {
+    use base64::Engine;
+    use ed25519_dalek::{Signer, SigningKey};
+    let s = sandbox();
+    let serve = Serve::start(&s, &[]);
+    let token = agent_token(&s, "signer");
+    let signing = SigningKey::from_bytes(&[42; 32]);
+    let public =
+        base64::engine::general_purpose::STANDARD.encode(signing.verifying_key().to_bytes());
+    s.ok(&[
+        "--operator",
+        "root",
+        "agent",
+        "set",
+        "signer",
+        "--public-key",
+        &public,
+        "--justification",
+        "signed proposals from now on",
+    ]);
+    let actions = serve.url("/v1/actions");
+    // The tail picks the registry change up; until then an unsigned proposal may pass.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (mut status, mut body) = post(&actions, &token, &t1());
+    while status != 401 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        (status, body) = post(&actions, &token, &t1());
+    }
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("bad_signature")),
+        "{body}"
+    );
+    let mut signed = t1();
+    let bytes = custody::ledger::jcs::canonicalize(&signed);
+    let sig = base64::engine::general_purpose::STANDARD.encode(signing.sign(&bytes).to_bytes());
+    signed["signature"] = Value::String(sig.clone());
+    let (status, answer) = post(&actions, &token, &signed);
+    assert_eq!(status, 200, "{answer}");
+    signed["action"]["params"]["replicas"] = json!(30);
+    let (status, _) = post(&actions, &token, &signed);
+    assert_eq!(status, 401, "a changed body no longer verifies");
+    drop(serve);
+    let proposal = records(&s, "ai.proposal")
+        .into_iter()
+        .find(|p| p["event_id"] == answer["id"])
+        .unwrap();
+    let evidence = &proposal["ai_output"]["evidence"][0];
+    assert_eq!(evidence["kind"], "agent_signature");
+    assert_eq!(evidence["ref"], format!("ed25519:{sig}"));
+}

@@ -96,3 +96,30 @@ fn the_consoles_pure_code_imports_no_store_type() {
     );
     assert!(hits.is_empty(), "{}", hits.join("\n"));
 }
+
+/// The gate's rules and the identity fold are domain code too. They name the operator's
+/// role (`respond::Role`, a plain enum), and nothing else of the edges.
+#[test]
+fn the_gates_rules_and_identity_touch_no_store_sql_http_or_terminal() {
+    let hits = offending(
+        &["gate", "identity"],
+        &[
+            "crate::store",
+            "crate::console",
+            "crate::cli",
+            "crate::serve",
+            "crate::approvals",
+            "crate::ingest",
+            "crate::exec",
+            "crate::config",
+            "crate::respond::act",
+            "crate::respond::load",
+            "sqlx",
+            "rusqlite",
+            "axum",
+            "ratatui",
+            "crossterm",
+        ],
+    );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}

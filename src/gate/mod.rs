@@ -11,6 +11,7 @@ mod binding;
 mod events;
 mod outcome;
 mod proposal;
+pub mod signature;
 
 pub use approval::{Ballot, Request, RequestState, Tally, Verdict, Vote, VoteRefusal, Voter};
 pub use binding::binding;

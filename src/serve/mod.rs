@@ -123,6 +123,17 @@ async fn bad_body(gate: &Gate, e: BodyError, agent: &str) -> ApiError {
     ApiError::bad_field(e.field.clone(), e.to_string()).with_event(id)
 }
 
+/// A 401 for a proposal whose signature is missing or does not verify, sealed.
+async fn bad_signature(gate: &Gate, e: BodyError, agent: &str) -> ApiError {
+    let refusal = agent_refusal("bad_signature", &e.to_string(), agent);
+    let id = seal_refusal(gate, refusal, false).await;
+    ApiError {
+        field: Some(e.field.clone()),
+        ..ApiError::new(StatusCode::UNAUTHORIZED, "bad_signature", e.to_string())
+    }
+    .with_event(id)
+}
+
 /// Seals a refusal; its event id, or `None` when even that could not be sealed (the
 /// refusal still stands).
 async fn seal_refusal(gate: &Gate, refusal: Refusal, violation: bool) -> Option<String> {

@@ -8,8 +8,8 @@ use super::state::Gate;
 use super::status::{answer, Answer};
 use crate::event::{Action, Event, PolicyDecision, Timestamp, TriggerType};
 use crate::gate::{
-    binding, decision_event, parse_body, policy_field, proposal_event, request_event, DecisionKind,
-    Request, RequestState,
+    binding, decision_event, parse_body, policy_field, proposal_event, request_event, signature,
+    DecisionKind, Request, RequestState,
 };
 use crate::policy::{Facts, Verdict as PolicyVerdict};
 use crate::respond::{new_id, SealError};
@@ -44,10 +44,16 @@ pub async fn propose(
         }
         return answer(&gate, &existing).await;
     }
-    let proposal = match proposal_event(&parsed, &caller.agent, id, Timestamp::now()) {
+    let mut proposal = match proposal_event(&parsed, &caller.agent, id, Timestamp::now()) {
         Ok(e) => e,
         Err(e) => return Err(super::bad_body(&gate, e, &caller.agent).await),
     };
+    if let Some(key) = gate.key_of(&caller.agent) {
+        match signature::verify(&body, parsed.signature.as_deref(), &key) {
+            Ok(evidence) => signature::record(&mut proposal, evidence),
+            Err(e) => return Err(super::bad_signature(&gate, e, &caller.agent).await),
+        }
+    }
     let decided = decide(&gate, proposal, caller.created_ms)
         .await
         .map_err(|e| ApiError::internal(format!("the proposal could not be sealed: {e}")))?;

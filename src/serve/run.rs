@@ -47,6 +47,7 @@ pub async fn start_gate(
         roles,
         control: RwLock::new(HashMap::new()),
         autonomy: RwLock::new(HashMap::new()),
+        keys: RwLock::new(HashMap::new()),
         changed,
         metrics: Metrics::default(),
         webhooks: (!webhooks.is_empty()).then(|| {

@@ -30,6 +30,8 @@ pub struct Gate {
     pub roles: Roles,
     pub control: RwLock<HashMap<String, AgentControl>>,
     pub autonomy: RwLock<HashMap<String, u8>>,
+    /// Registered Ed25519 public keys (base64): those agents must sign their proposals.
+    pub keys: RwLock<HashMap<String, String>>,
     /// Bumped whenever a request or an agent's state may have changed; waiters re-read.
     pub changed: watch::Sender<u64>,
     pub metrics: Metrics,
@@ -50,6 +52,10 @@ impl Gate {
             Ok(mut slot) => *slot = Arc::new(p),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(p),
         }
+    }
+
+    pub fn key_of(&self, agent: &str) -> Option<String> {
+        self.keys.read().ok()?.get(agent).cloned()
     }
 
     pub fn autonomy_of(&self, agent: &str) -> u8 {

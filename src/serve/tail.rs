@@ -46,18 +46,24 @@ pub async fn load(gate: &Gate) -> Result<u64, StoreError> {
         *c = situation.agents;
     }
     let registry = crate::respond::load::load_registry(&gate.store).await?;
-    if let Ok(mut a) = gate.autonomy.write() {
-        *a = autonomy(&registry);
-    }
+    apply_registry(gate, &registry);
     Ok(head)
 }
 
-/// Each registered agent's autonomy level (0 when never set).
-fn autonomy(registry: &crate::identity::Registry) -> std::collections::HashMap<String, u8> {
-    registry
-        .iter()
-        .map(|(agent, e)| (agent.clone(), e.autonomy.unwrap_or(0)))
-        .collect()
+/// Each registered agent's autonomy level (0 when never set) and public key.
+fn apply_registry(gate: &Gate, registry: &crate::identity::Registry) {
+    if let Ok(mut a) = gate.autonomy.write() {
+        *a = registry
+            .iter()
+            .map(|(agent, e)| (agent.clone(), e.autonomy.unwrap_or(0)))
+            .collect();
+    }
+    if let Ok(mut k) = gate.keys.write() {
+        *k = registry
+            .iter()
+            .filter_map(|(agent, e)| Some((agent.clone(), e.public_key.clone()?)))
+            .collect();
+    }
 }
 
 /// Starts following the tail after `head`, and the expiry sweep.
@@ -154,9 +160,7 @@ async fn step(gate: &Gate, after: u64) -> Result<u64, StoreError> {
             }
             "agent.registry" => {
                 if let Ok(r) = crate::respond::load::load_registry(&gate.store).await {
-                    if let Ok(mut a) = gate.autonomy.write() {
-                        *a = autonomy(&r);
-                    }
+                    apply_registry(gate, &r);
                 }
             }
             _ => woke = true,
