@@ -680,3 +680,75 @@ fn an_agent_with_a_registered_key_must_sign_and_the_signature_is_recorded() {
     assert_eq!(evidence["kind"], "agent_signature");
     assert_eq!(evidence["ref"], format!("ed25519:{sig}"));
 }
+
+#[test]
+fn serve_speaks_tls_with_the_given_certificate_and_key() {
+    let s = sandbox();
+    let (cert, key) = (s.path("cert.pem"), s.path("key.pem"));
+    let made = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "1",
+        ])
+        .args([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let port = common::gate::free_port();
+    let mut child = s
+        .cmd()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--tls-cert",
+        ])
+        .arg(&cert)
+        .arg("--tls-key")
+        .arg(&key)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let url = format!("https://127.0.0.1:{port}/healthz");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut answer = String::new();
+    while Instant::now() < deadline {
+        let out = std::process::Command::new("curl")
+            .args(["-s", "--cacert"])
+            .arg(&cert)
+            .arg(&url)
+            .output()
+            .unwrap();
+        answer = String::from_utf8_lossy(&out.stdout).into_owned();
+        if answer.contains("\"status\":\"ok\"") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        answer.contains("\"status\":\"ok\""),
+        "no TLS answer: {answer}"
+    );
+}
