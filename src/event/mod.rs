@@ -313,7 +313,48 @@ pub struct RollbackRef {
     pub reference: Option<String>,
 }
 
+impl Actor {
+    /// An actor with only a kind and an id.
+    pub fn new(kind: ActorType, id: impl Into<String>) -> Actor {
+        Actor {
+            kind,
+            id: id.into(),
+            on_behalf_of: None,
+            session: None,
+            authn: None,
+        }
+    }
+}
+
 impl Event {
+    /// An event custody seals itself (`sealed_by: custody`), by `actor`, with every
+    /// optional field empty for the caller to fill.
+    pub fn custody(kind: &str, event_id: String, time: Timestamp, actor: Actor) -> Event {
+        Event {
+            event_id,
+            time,
+            kind: kind.into(),
+            trigger: None,
+            actor: Some(actor),
+            agent: None,
+            model: None,
+            prompt: None,
+            ai_output: None,
+            action: None,
+            reason_code: None,
+            tier: None,
+            risk_score: None,
+            policy: None,
+            approval: None,
+            context: None,
+            outcome: None,
+            reversibility: None,
+            justification: None,
+            exercise: false,
+            sealed_by: Some(SealedBy::Custody),
+        }
+    }
+
     pub fn agent_id(&self) -> Option<&str> {
         self.agent.as_ref().map(|a| a.id.as_str())
     }

@@ -5,7 +5,7 @@
 use super::approval::{Ballot, Request, Tally, Voter};
 use crate::event::{
     Actor, ActorType, Agent, Approval, ApprovalMode, Context, Event, Outcome, OutcomeStatus,
-    Policy, PolicyDecision, SealedBy, Timestamp,
+    Policy, PolicyDecision, Timestamp,
 };
 use serde_json::{json, Value};
 
@@ -13,45 +13,30 @@ use serde_json::{json, Value};
 pub const GATE_ACTOR: &str = "custody.gate";
 
 fn base(kind: &str, event_id: String, time: Timestamp, proposal: &Event) -> Event {
-    Event {
+    let mut e = Event::custody(
+        kind,
         event_id,
         time,
-        kind: kind.into(),
-        trigger: None,
-        actor: Some(Actor {
-            kind: ActorType::Service,
-            id: GATE_ACTOR.into(),
-            on_behalf_of: None,
-            session: None,
-            authn: None,
-        }),
-        agent: proposal.agent.clone(),
-        model: None,
-        prompt: None,
-        ai_output: None,
-        action: proposal.action.clone(),
-        reason_code: proposal.reason_code.clone(),
-        tier: proposal.tier,
-        risk_score: None,
-        policy: proposal.policy.clone(),
-        approval: None,
-        context: Some(Context {
-            environment: proposal.environment().map(str::to_string),
-            correlation_id: Some(
-                proposal
-                    .correlation_id()
-                    .unwrap_or(&proposal.event_id)
-                    .to_string(),
-            ),
-            parent_event_id: Some(proposal.event_id.clone()),
-            ..Context::default()
-        }),
-        outcome: None,
-        reversibility: None,
-        justification: None,
-        exercise: proposal.exercise,
-        sealed_by: Some(SealedBy::Custody),
-    }
+        Actor::new(ActorType::Service, GATE_ACTOR),
+    );
+    e.agent = proposal.agent.clone();
+    e.action = proposal.action.clone();
+    e.reason_code = proposal.reason_code.clone();
+    e.tier = proposal.tier;
+    e.policy = proposal.policy.clone();
+    e.context = Some(Context {
+        environment: proposal.environment().map(str::to_string),
+        correlation_id: Some(
+            proposal
+                .correlation_id()
+                .unwrap_or(&proposal.event_id)
+                .to_string(),
+        ),
+        parent_event_id: Some(proposal.event_id.clone()),
+        ..Context::default()
+    });
+    e.exercise = proposal.exercise;
+    e
 }
 
 /// `approval.request`: the proposal waits for `request.needs` humans until its expiry.
@@ -81,13 +66,10 @@ pub fn request_event(
     e
 }
 
-fn human(voter: &Voter, session: Option<String>) -> Actor {
+fn human(voter: &Voter) -> Actor {
     Actor {
-        kind: ActorType::Human,
-        id: voter.name.clone(),
-        on_behalf_of: None,
-        session,
         authn: Some(voter.authn.clone()),
+        ..Actor::new(ActorType::Human, voter.name.clone())
     }
 }
 
@@ -103,7 +85,7 @@ pub fn vote_event(
     time: Timestamp,
 ) -> Event {
     let mut e = base(super::VOTE, event_id, time, proposal);
-    e.actor = Some(human(voter, None));
+    e.actor = Some(human(voter));
     e.approval = Some(Approval {
         mode: ApprovalMode::Human,
         approver: Some(voter.name.clone()),
@@ -285,66 +267,38 @@ pub fn refusal_event(
     event_id: String,
     time: Timestamp,
 ) -> Event {
-    Event {
-        event_id,
-        time,
-        kind: if violation {
-            super::VIOLATION
+    let kind = if violation {
+        super::VIOLATION
+    } else {
+        super::REFUSAL
+    };
+    let actor = match &refusal.actor {
+        Some((kind, id)) => Actor::new(*kind, id.clone()),
+        None => Actor::new(ActorType::Service, GATE_ACTOR),
+    };
+    let mut e = Event::custody(kind, event_id, time, actor);
+    e.agent = refusal.agent.as_ref().map(|id| Agent {
+        id: id.clone(),
+        name: None,
+        version: None,
+    });
+    e.reason_code = Some(
+        if violation {
+            "policy_violation"
         } else {
-            super::REFUSAL
+            "security_risk"
         }
         .into(),
-        trigger: None,
-        actor: Some(match &refusal.actor {
-            Some((kind, id)) => Actor {
-                kind: *kind,
-                id: id.clone(),
-                on_behalf_of: None,
-                session: None,
-                authn: None,
-            },
-            None => Actor {
-                kind: ActorType::Service,
-                id: GATE_ACTOR.into(),
-                on_behalf_of: None,
-                session: None,
-                authn: None,
-            },
-        }),
-        agent: refusal.agent.as_ref().map(|id| Agent {
-            id: id.clone(),
-            name: None,
-            version: None,
-        }),
-        model: None,
-        prompt: None,
-        ai_output: None,
-        action: None,
-        reason_code: Some(
-            if violation {
-                "policy_violation"
-            } else {
-                "security_risk"
-            }
-            .into(),
-        ),
-        tier: None,
-        risk_score: None,
-        policy: None,
-        approval: None,
-        context: refusal.about.as_ref().map(|id| Context {
-            parent_event_id: Some(id.clone()),
-            correlation_id: Some(id.clone()),
-            ..Context::default()
-        }),
-        outcome: Some(Outcome {
-            status: OutcomeStatus::Failure,
-            detail: Some(refusal.message.clone()),
-            response: Some(json!({ "code": refusal.code })),
-        }),
-        reversibility: None,
-        justification: None,
-        exercise: false,
-        sealed_by: Some(SealedBy::Custody),
-    }
+    );
+    e.context = refusal.about.as_ref().map(|id| Context {
+        parent_event_id: Some(id.clone()),
+        correlation_id: Some(id.clone()),
+        ..Context::default()
+    });
+    e.outcome = Some(Outcome {
+        status: OutcomeStatus::Failure,
+        detail: Some(refusal.message.clone()),
+        response: Some(json!({ "code": refusal.code })),
+    });
+    e
 }

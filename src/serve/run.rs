@@ -4,7 +4,7 @@
 
 use super::state::Gate;
 use super::{metrics::Metrics, sealer::Sealer, tail};
-use crate::event::{Actor, ActorType, Context, Event, Outcome, OutcomeStatus, SealedBy, Timestamp};
+use crate::event::{Actor, ActorType, Event, Outcome, OutcomeStatus, Timestamp};
 use crate::respond::{new_id, Roles};
 use crate::store::{SealContext, Store};
 use anyhow::Context as _;
@@ -223,51 +223,31 @@ async fn seal_policy_load(gate: &Gate, refused: Option<String>) {
         .map_or("the shipped default".to_string(), |d| {
             d.display().to_string()
         });
-    let event = Event {
-        event_id: new_id(),
-        time: Timestamp::now(),
-        kind: "policy.load".into(),
-        trigger: None,
-        actor: Some(Actor {
-            kind: ActorType::Service,
-            id: crate::gate::GATE_ACTOR.into(),
-            on_behalf_of: None,
-            session: None,
-            authn: None,
+    let mut event = Event::custody(
+        "policy.load",
+        new_id(),
+        Timestamp::now(),
+        Actor::new(ActorType::Service, crate::gate::GATE_ACTOR),
+    );
+    event.reason_code = Some("config_drift".into());
+    event.policy = Some(crate::event::Policy {
+        id: None,
+        version: Some(policy.version().into()),
+        decision: crate::event::PolicyDecision::Allow,
+        rule: None,
+    });
+    event.outcome = Some(Outcome {
+        status: if refused.is_some() {
+            OutcomeStatus::Failure
+        } else {
+            OutcomeStatus::Success
+        },
+        detail: Some(match &refused {
+            None => format!("loaded policy sha256 {} from {source}", policy.version()),
+            Some(e) => format!("reload refused, still enforcing {}: {e}", policy.version()),
         }),
-        agent: None,
-        model: None,
-        prompt: None,
-        ai_output: None,
-        action: None,
-        reason_code: Some("config_drift".into()),
-        tier: None,
-        risk_score: None,
-        policy: Some(crate::event::Policy {
-            id: None,
-            version: Some(policy.version().into()),
-            decision: crate::event::PolicyDecision::Allow,
-            rule: None,
-        }),
-        approval: None,
-        context: Some(Context::default()),
-        outcome: Some(Outcome {
-            status: if refused.is_some() {
-                OutcomeStatus::Failure
-            } else {
-                OutcomeStatus::Success
-            },
-            detail: Some(match &refused {
-                None => format!("loaded policy sha256 {} from {source}", policy.version()),
-                Some(e) => format!("reload refused, still enforcing {}: {e}", policy.version()),
-            }),
-            response: Some(serde_json::json!({ "sha256": policy.version(), "source": source })),
-        }),
-        reversibility: None,
-        justification: None,
-        exercise: false,
-        sealed_by: Some(SealedBy::Custody),
-    };
+        response: Some(serde_json::json!({ "sha256": policy.version(), "source": source })),
+    });
     if let Err(e) = gate.sealer.seal(vec![event], vec![]).await {
         eprintln!("custody serve: could not seal policy.load: {e}");
     }

@@ -10,9 +10,7 @@
 
 use super::send::Attempt;
 use super::{Notice, Target};
-use crate::event::{
-    Action, Actor, ActorType, Context, Event, Outcome, OutcomeStatus, SealedBy, Timestamp,
-};
+use crate::event::{Action, Actor, ActorType, Context, Event, Outcome, OutcomeStatus, Timestamp};
 use serde_json::{json, Map, Value};
 
 pub const ATTEMPT_KIND: &str = "webhook.attempt";
@@ -158,33 +156,10 @@ fn event(
 }
 
 fn blank(kind: &str, event_id: String, time: Timestamp) -> Event {
-    Event {
+    Event::custody(
+        kind,
         event_id,
         time,
-        kind: kind.into(),
-        trigger: None,
-        actor: Some(Actor {
-            kind: ActorType::Service,
-            id: "custody".into(),
-            on_behalf_of: None,
-            session: None,
-            authn: None,
-        }),
-        agent: None,
-        model: None,
-        prompt: None,
-        ai_output: None,
-        action: None,
-        reason_code: None,
-        tier: None,
-        risk_score: None,
-        policy: None,
-        approval: None,
-        context: None,
-        outcome: None,
-        reversibility: None,
-        justification: None,
-        exercise: false,
-        sealed_by: Some(SealedBy::Custody),
-    }
+        Actor::new(ActorType::Service, "custody"),
+    )
 }
