@@ -752,3 +752,45 @@ fn serve_speaks_tls_with_the_given_certificate_and_key() {
         "no TLS answer: {answer}"
     );
 }
+
+#[test]
+fn containment_over_http_comes_from_the_tokens_operator_and_binds() {
+    let s = sandbox();
+    let serve = Serve::start(&s, &[]);
+    let token = agent_token(&s, "scaler");
+    let issue = |name: &str, role: &str| {
+        token_from(&s.ok(&[
+            "--operator",
+            "root",
+            "operator",
+            "token",
+            "issue",
+            name,
+            "--role",
+            role,
+        ]))
+    };
+    let (ana, guest) = (issue("ana", "responder"), issue("guest", "viewer"));
+    assert_eq!(post(&serve.url("/v1/actions"), &token, &t1()).0, 200);
+    let body = json!({"reason_code": "containment", "justification": "scaling loop"});
+    let (status, refused) = post(&serve.url("/v1/agents/scaler/pause"), &guest, &body);
+    assert_eq!(status, 403, "{refused}");
+    let (status, done) = post(&serve.url("/v1/agents/scaler/pause"), &ana, &body);
+    assert_eq!(
+        (status, done["status"].as_str()),
+        (200, Some("success")),
+        "{done}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let (mut status, _) = post(&serve.url("/v1/actions"), &token, &t1());
+    while status != 423 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+        (status, _) = post(&serve.url("/v1/actions"), &token, &t1());
+    }
+    assert_eq!(status, 423);
+    drop(serve);
+    let pause = records(&s, "control.pause").pop().unwrap();
+    assert_eq!(pause["actor"]["id"], "ana");
+    assert_eq!(pause["actor"]["authn"]["method"], "token");
+    assert!(refusal_codes(&s).iter().any(|c| c == "containment_refused"));
+}

@@ -179,6 +179,7 @@ pub async fn demo(
             store.clone(),
             seal,
             env.config.roles(),
+            env.config.executor_set.clone(),
             None,
             crate::webhook::targets(&env.config.webhooks),
         )

@@ -55,6 +55,7 @@ pub async fn run(env: &Env, args: ServeArgs) -> anyhow::Result<ExitCode> {
         tls: args.tls_cert.zip(args.tls_key),
         policy_dir,
         webhooks: crate::webhook::targets(&env.config.webhooks),
+        executors: env.config.executor_set.clone(),
     })
     .await?;
     Ok(ExitCode::SUCCESS)

@@ -9,6 +9,7 @@
 
 mod approve;
 mod auth;
+mod contain;
 mod error;
 mod events;
 mod metrics;
@@ -46,6 +47,7 @@ pub fn router(gate: Arc<Gate>) -> Router {
         .route("/v1/approvals", get(approve::list))
         .route("/v1/approvals/{id}/approve", post(approve::approve))
         .route("/v1/approvals/{id}/deny", post(approve::deny))
+        .route("/v1/agents/{agent}/{action}", post(contain::contain))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(gate)
 }

@@ -24,6 +24,7 @@ pub struct Setup {
     /// The policy directory; `None` runs the shipped default.
     pub policy_dir: Option<PathBuf>,
     pub webhooks: Vec<crate::webhook::Target>,
+    pub executors: crate::exec::Executors,
 }
 
 /// Starts a gate without HTTP: the policy loaded (and sealed as `policy.load`), the
@@ -33,6 +34,7 @@ pub async fn start_gate(
     store: Store,
     ctx: SealContext,
     roles: Roles,
+    executors: crate::exec::Executors,
     policy_dir: Option<PathBuf>,
     webhooks: Vec<crate::webhook::Target>,
 ) -> anyhow::Result<Arc<Gate>> {
@@ -45,6 +47,7 @@ pub async fn start_gate(
         policy: RwLock::new(Arc::new(policy)),
         policy_dir,
         roles,
+        executors,
         control: RwLock::new(HashMap::new()),
         autonomy: RwLock::new(HashMap::new()),
         keys: RwLock::new(HashMap::new()),
@@ -74,6 +77,7 @@ pub async fn serve(setup: Setup) -> anyhow::Result<()> {
         setup.store,
         setup.ctx,
         setup.roles,
+        setup.executors,
         setup.policy_dir,
         setup.webhooks,
     )

@@ -28,6 +28,8 @@ pub struct Gate {
     pub policy: RwLock<Arc<crate::policy::Policy>>,
     pub policy_dir: Option<std::path::PathBuf>,
     pub roles: Roles,
+    /// The containment executors from the config, for operators acting over HTTP.
+    pub executors: crate::exec::Executors,
     pub control: RwLock<HashMap<String, AgentControl>>,
     pub autonomy: RwLock<HashMap<String, u8>>,
     /// Registered Ed25519 public keys (base64): those agents must sign their proposals.
