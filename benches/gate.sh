@@ -56,14 +56,14 @@ c() { "$CUSTODY" --store "$STORE" --operator bench-admin "$@"; }
 
 PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 BASE="http://127.0.0.1:$PORT"
-AGENT_TOKEN="$(c agent token issue bench-agent | grep -o 'cst_[A-Za-z0-9_-]*' | head -1)"
-OPERATOR_TOKEN="$(c operator token issue bench-approver --role approver | grep -o 'cst_[A-Za-z0-9_-]*' | head -1)"
 "$CUSTODY" --store "$STORE" serve --listen "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
 SERVE_PID=$!
 for _ in $(seq 100); do
     curl -sf "$BASE/healthz" >/dev/null 2>&1 && break
     sleep 0.1
 done
+AGENT_TOKEN="$(c agent token issue bench-agent 2>/dev/null | grep -o 'cst_[A-Za-z0-9_-]*' | head -1)"
+OPERATOR_TOKEN="$(c operator token issue bench-approver --role approver 2>/dev/null | grep -o 'cst_[A-Za-z0-9_-]*' | head -1)"
 
 echo "cores: $(nproc)"
 BODY='{"tier":"T1","reason_code":"capacity_surge","action":{"type":"k8s.scale","target_system":"kubernetes","resource":"deploy/web","environment":"staging","params":{"replicas":4}},"ai_output":{"summary":"scale for the surge","confidence":0.9}}'
