@@ -8,12 +8,12 @@
 #   - serve's peak resident memory under that load (bar: ≤ 100 MB);
 # and the machine's core count. It asserts nothing about time (the machine is shared).
 #
-# Usage: benches/gate.sh [SECONDS] [CONNECTIONS]   (load duration, default 20; default 32)
+# Usage: benches/gate.sh [SECONDS] [CONNECTIONS]   (load duration in seconds, default 20; connections, default 16)
 set -euo pipefail
 shopt -s inherit_errexit
 
 SECONDS_LOAD="${1:-20}"
-CONNECTIONS="${2:-32}"
+CONNECTIONS="${2:-16}"
 OHA_VERSION=1.16.0
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
