@@ -794,3 +794,23 @@ fn containment_over_http_comes_from_the_tokens_operator_and_binds() {
     assert_eq!(pause["actor"]["authn"]["method"], "token");
     assert!(refusal_codes(&s).iter().any(|c| c == "containment_refused"));
 }
+
+#[test]
+fn sigterm_stops_serve_gracefully_and_the_ledger_verifies() {
+    let s = sandbox();
+    let mut serve = Serve::start(&s, &[]);
+    let token = agent_token(&s, "scaler");
+    assert_eq!(post(&serve.url("/v1/actions"), &token, &t1()).0, 200);
+    let pid = serve.child.id().to_string();
+    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = serve.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "{status}");
+    assert_eq!(s.verify(&[]).0, 0);
+}
