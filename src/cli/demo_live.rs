@@ -162,9 +162,11 @@ async fn act(
         })
         .into_iter()
         .collect();
+    let action = e.clone();
     gate.sealer
         .seal(vec![e], side)
         .await
         .context("the live generator could not seal an action")?;
+    crate::serve::notify_t3_action(gate, &action);
     Ok(())
 }

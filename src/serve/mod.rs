@@ -21,6 +21,7 @@ mod status;
 mod tail;
 
 pub use propose::{decide, Decided};
+pub use tail::notify_t3_action;
 pub use run::{listen, load_policy, serve, start_gate, Setup};
 pub use state::Gate;
 
