@@ -802,7 +802,10 @@ fn sigterm_stops_serve_gracefully_and_the_ledger_verifies() {
     let token = agent_token(&s, "scaler");
     assert_eq!(post(&serve.url("/v1/actions"), &token, &t1()).0, 200);
     let pid = serve.child.id().to_string();
-    std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
     let deadline = Instant::now() + Duration::from_secs(15);
     let status = loop {
         if let Some(status) = serve.child.try_wait().unwrap() {
