@@ -208,3 +208,157 @@ fn an_unknown_scope_writes_nothing() {
     assert_eq!(out.status.code(), Some(2));
     assert!(!bundle.exists());
 }
+
+/// The independent Python checker on a bundle: exit code and output.
+fn third_party(bundle: &Path, key: &str) -> (i32, String) {
+    let out = std::process::Command::new("python3")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/third_party/check_bundle.py"
+        ))
+        .arg(bundle)
+        .arg(key)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn both_checkers_accept_a_bundle_and_name_the_entry_of_each_tampering() {
+    let sb = Sandbox::sqlite();
+    ingest(&sb, 10);
+    let good = sb.path("good");
+    sb.ok(&[
+        "evidence",
+        "export",
+        "--correlation",
+        "c-1",
+        "-o",
+        good.to_str().unwrap(),
+    ]);
+    let key = key(&sb);
+    assert_eq!(verify(&sb, &good, &key).0, 0);
+    let (code, out) = third_party(&good, &key);
+    assert_eq!(code, 0, "{out}");
+
+    type Tamper = fn(&Path);
+    let cases: [(&str, Tamper, &str); 5] = [
+        (
+            "changed-byte",
+            |b| {
+                let p = b.join("events/6.json");
+                let mut bytes = std::fs::read(&p).unwrap();
+                let at = bytes.len() - 5;
+                bytes[at] ^= 1;
+                std::fs::write(p, bytes).unwrap();
+            },
+            "seq 6",
+        ),
+        (
+            "removed-file",
+            |b| std::fs::remove_file(b.join("events/9.json")).unwrap(),
+            "seq 9",
+        ),
+        (
+            "swapped-proof",
+            |b| {
+                let (x, y) = (b.join("proofs/3.tlog-proof"), b.join("proofs/6.tlog-proof"));
+                let (a, c) = (std::fs::read(&x).unwrap(), std::fs::read(&y).unwrap());
+                std::fs::write(&x, c).unwrap();
+                std::fs::write(&y, a).unwrap();
+            },
+            "seq 3",
+        ),
+        (
+            "altered-signature",
+            |b| {
+                let p = b.join("checkpoints/10.note");
+                let mut text = std::fs::read_to_string(&p).unwrap();
+                let at = text.rfind(' ').unwrap() + 12;
+                let c = if &text[at..=at] == "A" { "B" } else { "A" };
+                text.replace_range(at..=at, c);
+                std::fs::write(p, text).unwrap();
+            },
+            "signature",
+        ),
+        (
+            "manifest-hash",
+            |b| {
+                let p = b.join("manifest.json");
+                let mut m: serde_json::Value =
+                    serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+                m["files"]["events/3.json"] = serde_json::Value::String("00".repeat(32));
+                std::fs::write(p, serde_json::to_vec(&m).unwrap()).unwrap();
+            },
+            "seq 3",
+        ),
+    ];
+    for (name, tamper, named) in cases {
+        let b = sb.path(name);
+        copy_dir(&good, &b);
+        tamper(&b);
+        let (code, out) = verify(&sb, &b, &key);
+        assert_eq!(code, 1, "custody on {name}: {out}");
+        assert!(
+            out.contains(named) && out.contains("FAILED") || out.contains("bad-signature"),
+            "custody on {name}: {out}"
+        );
+        let (code, out) = third_party(&b, &key);
+        assert_eq!(code, 1, "python on {name}: {out}");
+        assert!(out.contains(named), "python on {name}: {out}");
+    }
+}
+
+#[test]
+fn both_checkers_refuse_a_checkpoint_from_another_store() {
+    let sb = Sandbox::sqlite();
+    ingest(&sb, 10);
+    let bundle = sb.path("b");
+    sb.ok(&[
+        "evidence",
+        "export",
+        "--correlation",
+        "c-1",
+        "-o",
+        bundle.to_str().unwrap(),
+    ]);
+    // Another store on the same machine (same key, another origin), also at tree size 10.
+    let other = sb.path("other.db").display().to_string();
+    let file = sb.path("events.jsonl");
+    let out = sb
+        .cmd_on(&other)
+        .args(["ingest", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let note = sb.cmd_on(&other).arg("checkpoint").output().unwrap().stdout;
+    std::fs::write(bundle.join("checkpoints/10.note"), note).unwrap();
+    let key = key(&sb);
+    let (code, out) = verify(&sb, &bundle, &key);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("other-log") || out.contains("bad-proof"),
+        "{out}"
+    );
+    let (code, out) = third_party(&bundle, &key);
+    assert_eq!(code, 1, "{out}");
+}
