@@ -10,6 +10,7 @@
 //! |--------|----------------|------|
 //! | domain | `event`        | the event a producer sends, its field shapes, tiers, reason codes and completeness check |
 //! | domain | `ledger`       | sealing: canonical bytes (RFC 8785), hashes, Merkle tree, signed checkpoints, the pure verification checks |
+//! | domain | `evidence`     | evidence bundles: C2SP tlog-proof text, the RFC 8785 manifest, building a bundle's files and checking them offline |
 //! | domain | `playbook`     | incident checklists: loading and validating them, which apply to an event, the checklist rules |
 //! | domain | `incident`     | incidents and agent control state, derived from sealed records only |
 //! | domain | `policy`       | the gate's Cedar policy: loading and validating it, the facts of a proposal, allow / ask / deny |
@@ -19,6 +20,7 @@
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
 //! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
 //! | edge   | `store_verify` | verifying a whole store: paged reads fed to the ledger's checks, full or paced |
+//! | edge   | `bundle`       | evidence bundles at the edge: what a bundle needs read from the store, its files written and read back |
 //! | edge   | `exec`         | executors that pause agents, revoke tokens, roll back and notify, and their configuration |
 //! | edge   | `respond`      | containment and incident work end to end: roles, plans, write-ahead events, acting |
 //! | edge   | `approvals`    | voting, expiring and refusing approval requests: the one path console, CLI and serve share |
@@ -32,11 +34,13 @@
 //! | edge   | `timing`       | opt-in timing marks for benchmarks |
 
 pub mod approvals;
+pub mod bundle;
 pub mod cli;
 pub mod config;
 pub mod console;
 pub mod demo;
 pub mod event;
+pub mod evidence;
 pub mod exec;
 pub mod gate;
 pub mod identity;

@@ -11,6 +11,7 @@ mod authn;
 mod completions;
 mod console;
 mod demo_live;
+mod evidence;
 mod export;
 mod incident;
 mod incident_show;
@@ -75,6 +76,9 @@ pub enum Command {
     Ingest(ingest::IngestArgs),
     /// Recompute every hash, link, Merkle root and checkpoint signature; exit 0 intact, 1 tampered, 2 could not check.
     Verify(verify::VerifyArgs),
+    /// Evidence bundles that verify offline: `evidence export`, `evidence verify`.
+    #[command(subcommand)]
+    Evidence(evidence::EvidenceCommand),
     /// Write the sealed records as JSONL: exactly the objects whose RFC 8785 bytes were hashed, plus `hash`.
     Export(export::ExportArgs),
     /// Print the latest signed checkpoint (a C2SP signed note).
@@ -138,6 +142,7 @@ impl Env {
             Some(
                 Command::Verify(_)
                 | Command::Export(_)
+                | Command::Evidence(_)
                 | Command::Checkpoint
                 | Command::Key
                 | Command::Tail(_)
@@ -287,6 +292,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Ingest(args)) => ingest::run(&env, args).await,
         Some(Command::Verify(args)) => verify::run(&env, args).await,
         Some(Command::Export(args)) => export::export(&env, args).await,
+        Some(Command::Evidence(cmd)) => evidence::run(&env, cmd).await,
         Some(Command::Checkpoint) => export::checkpoint(&env).await,
         Some(Command::Key) => export::key(&env),
         Some(Command::Tail(args)) => tail::run(&env, args).await,
