@@ -21,9 +21,9 @@ mod status;
 mod tail;
 
 pub use propose::{decide, Decided};
-pub use tail::notify_t3_action;
 pub use run::{listen, load_policy, serve, start_gate, Setup};
 pub use state::Gate;
+pub use tail::notify_t3_action;
 
 use crate::event::{ActorType, Timestamp};
 use crate::gate::{refusal_event, BodyError, Refusal, Request, MAX_BODY_BYTES};
