@@ -313,6 +313,17 @@ pub struct RollbackRef {
     pub reference: Option<String>,
 }
 
+impl Agent {
+    /// An agent named by its id alone.
+    pub fn new(id: impl Into<String>) -> Agent {
+        Agent {
+            id: id.into(),
+            name: None,
+            version: None,
+        }
+    }
+}
+
 impl Actor {
     /// An actor with only a kind and an id.
     pub fn new(kind: ActorType, id: impl Into<String>) -> Actor {

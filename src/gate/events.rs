@@ -277,11 +277,7 @@ pub fn refusal_event(
         None => Actor::new(ActorType::Service, GATE_ACTOR),
     };
     let mut e = Event::custody(kind, event_id, time, actor);
-    e.agent = refusal.agent.as_ref().map(|id| Agent {
-        id: id.clone(),
-        name: None,
-        version: None,
-    });
+    e.agent = refusal.agent.clone().map(Agent::new);
     e.reason_code = Some(
         if violation {
             "policy_violation"

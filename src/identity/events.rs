@@ -3,7 +3,7 @@
 //! token or its hash.
 
 use super::token::Credential;
-use crate::event::{Action, Actor, ActorType, Agent, Context, Event, SealedBy, Tier, Timestamp};
+use crate::event::{Action, Actor, ActorType, Agent, Context, Event, Tier, Timestamp};
 use serde_json::{json, Map, Value};
 
 /// `credential.issue` for `c`, issued by `operator`.
@@ -67,48 +67,22 @@ fn base(
     event_id: String,
     time: Timestamp,
 ) -> Event {
-    let agent = (c.kind == super::CredentialKind::Agent).then(|| Agent {
-        id: c.subject.clone(),
-        name: None,
-        version: None,
-    });
-    Event {
-        event_id,
-        time,
+    let mut e = Event::custody(kind, event_id, time, Actor::new(ActorType::Human, operator));
+    e.agent = (c.kind == super::CredentialKind::Agent).then(|| Agent::new(c.subject.clone()));
+    e.action = Some(Action {
         kind: kind.into(),
-        trigger: None,
-        actor: Some(Actor {
-            kind: ActorType::Human,
-            id: operator.into(),
-            on_behalf_of: None,
-            session: None,
-            authn: None,
-        }),
-        agent,
-        model: None,
-        prompt: None,
-        ai_output: None,
-        action: Some(Action {
-            kind: kind.into(),
-            target_system: Some("custody".into()),
-            resource: Some(format!("credential://{}", c.token_ref)),
-            environment: None,
-            params: Some(Value::Object(params)),
-            before: None,
-            after: None,
-        }),
-        reason_code: Some("access_change".into()),
-        tier: Some(Tier::T1),
-        risk_score: None,
-        policy: None,
-        approval: None,
-        context: Some(Context::default()),
-        outcome: None,
-        reversibility: None,
-        justification: Some(justification),
-        exercise: false,
-        sealed_by: Some(SealedBy::Custody),
-    }
+        target_system: Some("custody".into()),
+        resource: Some(format!("credential://{}", c.token_ref)),
+        environment: None,
+        params: Some(Value::Object(params)),
+        before: None,
+        after: None,
+    });
+    e.reason_code = Some("access_change".into());
+    e.tier = Some(Tier::T1);
+    e.context = Some(Context::default());
+    e.justification = Some(justification);
+    e
 }
 
 #[cfg(test)]

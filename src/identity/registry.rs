@@ -6,7 +6,7 @@
 //! Only records custody sealed count (`Event::is_trusted`); a producer cannot register an
 //! agent or raise its autonomy.
 
-use crate::event::{Action, Actor, ActorType, Agent, Context, Event, SealedBy, Tier, Timestamp};
+use crate::event::{Action, Actor, ActorType, Agent, Context, Event, Tier, Timestamp};
 use base64::Engine;
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
@@ -103,47 +103,22 @@ pub fn event(
     if let Some(k) = &change.public_key {
         params.insert("public_key".into(), json!(k.trim()));
     }
-    Event {
-        event_id,
-        time,
-        kind: KIND.into(),
-        trigger: None,
-        actor: Some(Actor {
-            kind: ActorType::Human,
-            id: operator.into(),
-            on_behalf_of: None,
-            session: None,
-            authn: None,
-        }),
-        agent: Some(Agent {
-            id: agent.into(),
-            name: None,
-            version: None,
-        }),
-        model: None,
-        prompt: None,
-        ai_output: None,
-        action: Some(Action {
-            kind: "agent.registry.set".into(),
-            target_system: Some("custody".into()),
-            resource: Some(format!("agent://{agent}")),
-            environment: None,
-            params: Some(Value::Object(params)),
-            before: None,
-            after: None,
-        }),
-        reason_code: Some("access_change".into()),
-        tier: Some(Tier::T1),
-        risk_score: None,
-        policy: None,
-        approval: None,
-        context: Some(Context::default()),
-        outcome: None,
-        reversibility: None,
-        justification: Some(justification.into()),
-        exercise: false,
-        sealed_by: Some(SealedBy::Custody),
-    }
+    let mut e = Event::custody(KIND, event_id, time, Actor::new(ActorType::Human, operator));
+    e.agent = Some(Agent::new(agent));
+    e.action = Some(Action {
+        kind: "agent.registry.set".into(),
+        target_system: Some("custody".into()),
+        resource: Some(format!("agent://{agent}")),
+        environment: None,
+        params: Some(Value::Object(params)),
+        before: None,
+        after: None,
+    });
+    e.reason_code = Some("access_change".into());
+    e.tier = Some(Tier::T1);
+    e.context = Some(Context::default());
+    e.justification = Some(justification.into());
+    e
 }
 
 /// The registry as of the last of `events` (in ledger order). Anything that is not a
