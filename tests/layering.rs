@@ -53,7 +53,7 @@ fn offending(paths: &[&str], forbidden: &[&str]) -> Vec<String> {
 fn the_domain_imports_no_store_sql_terminal_or_edge_module() {
     let hits = offending(
         &[
-            "event", "ledger", "evidence", "playbook", "incident", "policy", "query.rs",
+            "event", "ledger", "evidence", "playbook", "incident", "policy", "query.rs", "toolmap",
         ],
         &[
             "crate::store",

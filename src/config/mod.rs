@@ -54,6 +54,12 @@ pub struct Config {
     /// Notification targets (`[[webhooks]]`), checked at load; see `webhook::config`.
     #[serde(default)]
     pub webhooks: Vec<crate::webhook::WebhookConfig>,
+    /// What bare tool names mean (`[tools]`), for OTLP spans and MCP tool calls.
+    #[serde(default)]
+    pub tools: crate::toolmap::ToolMapConfig,
+    /// The same section, checked.
+    #[serde(skip)]
+    pub tool_map: crate::toolmap::ToolMap,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +141,8 @@ impl Config {
             format!("{at}{}", e.message())
         })?;
         crate::webhook::config::check(&config.webhooks, text)?;
+        config.tool_map =
+            crate::toolmap::ToolMap::from_config(&config.tools, &config.reason_codes)?;
         config.executor_set = executor_set;
         Ok(config)
     }
@@ -190,6 +198,20 @@ mod tests {
     fn an_executor_with_a_shell_string_fails_the_config_load() {
         let text = "[[executors]]\naction = \"pause\"\ntype = \"command\"\nargv = \"kubectl scale deploy/x --replicas=0\"\n";
         assert!(Config::parse(text).unwrap_err().contains("argv"));
+    }
+
+    #[test]
+    fn the_tools_section_is_checked_at_load() {
+        let ok = Config::parse(
+            "[tools]\ndefault_tier = \"T1\"\n[[tools.map]]\npattern = \"db.*\"\ntier = \"T3\"\n",
+        )
+        .unwrap();
+        assert_eq!(ok.tool_map.lookup("db.drop").tier, crate::event::Tier::T3);
+        let err = Config::parse(
+            "[tools]\n[[tools.map]]\npattern = \"x\"\ntier = \"T1\"\nreason_code = \"nope\"\n",
+        )
+        .unwrap_err();
+        assert!(err.contains("tools.map[0].reason_code"), "{err}");
     }
 
     #[test]
