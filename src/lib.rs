@@ -16,6 +16,7 @@
 //! | domain | `policy`       | the gate's Cedar policy: loading and validating it, the facts of a proposal, allow / ask / deny |
 //! | domain | `query`        | what a read asks for: filters and keyset pages, as plain data without SQL |
 //! | domain | `gate`         | the gate's rules: proposals and outcomes checked by field, what an approval binds, four-eyes and N-of-M voting, the gate's events |
+//! | domain | `detect`       | detection: loops, rate spikes, failure bursts, unapproved T3 actions, violations after containment, never-seen values, operators out of pattern; folded incrementally |
 //! | domain | `toolmap`      | what a bare tool name means: the `[tools]` config mapping tool names to tier, reason, target and reversibility |
 //! | domain | `identity`     | who acts: tokens and credential records, operators established from a credential, the agent registry fold |
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
@@ -40,6 +41,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod demo;
+pub mod detect;
 pub mod event;
 pub mod evidence;
 pub mod exec;

@@ -96,6 +96,7 @@ pub async fn open(env: &Env, args: &ConsoleArgs, store: Store) -> anyhow::Result
         crate::event::Timestamp::now(),
     );
     app.read_only = args.read_only;
+    app.detect = crate::detect::Detector::new(env.config.detect);
     app.mouse = !args.look.no_mouse && env.config.mouse.unwrap_or(true);
     let mut verifiers = Vec::new();
     for k in &env.config.trusted_keys {

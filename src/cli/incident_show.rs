@@ -49,7 +49,7 @@ pub async fn list(env: &Env, args: ListArgs) -> Result<ExitCode, Stop> {
         println!(
             "{:<14} {:<10} {:<5} {:>9} {:>10} {:>10}  {:<16} {drill}{}",
             short(&i.id, 14),
-            i.state.as_str(),
+            i.state_word(),
             i.severity.as_str(),
             span(t.open_for),
             t.to_contain.map(span).unwrap_or_else(|| "-".into()),
@@ -131,7 +131,7 @@ pub async fn show(env: &Env, playbooks: &PlaybookSet, args: ShowArgs) -> Result<
 fn header(inc: &Incident, triggers: &[(u64, Event)], now: Timestamp) {
     let drill = if inc.exercise { " [drill]" } else { "" };
     println!("{}  {}{drill}", untrusted(&inc.id), untrusted(&inc.title));
-    println!("  state      {}", inc.state.as_str());
+    println!("  state      {}", inc.state_word());
     let tier = inc.tier.map(|t| format!(", {t}")).unwrap_or_default();
     let reason = inc
         .reason_code

@@ -60,6 +60,9 @@ pub struct Config {
     /// The same section, checked.
     #[serde(skip)]
     pub tool_map: crate::toolmap::ToolMap,
+    /// Detection thresholds (`[detect]`); every field has a default.
+    #[serde(default)]
+    pub detect: crate::detect::DetectConfig,
 }
 
 #[derive(Debug, thiserror::Error)]

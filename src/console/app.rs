@@ -46,6 +46,8 @@ struct SealTime {
 /// The main views, switched with number keys or commands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
+    /// What looks wrong now: detection's flags, ranked (see `crate::detect`).
+    Now,
     Stream,
     Trace,
     Agents,
@@ -53,6 +55,19 @@ pub enum View {
     Incident,
     /// Pending approval requests, oldest first, and the selected one in full.
     Approvals,
+}
+
+/// The Now view: the cursor over the ranked flags, and how far the start read got.
+#[derive(Debug, Clone, Default)]
+pub struct NowState {
+    pub selected: usize,
+    pub offset: usize,
+    /// Recent history is still being read to learn baselines.
+    pub learning: bool,
+    /// Events folded in so far, from history and the tail.
+    pub learned: u64,
+    /// The operator has pressed a key: the console no longer picks the view for them.
+    pub touched: bool,
 }
 
 /// Where the ledger stands, as far as this console has checked.
@@ -264,6 +279,9 @@ pub struct App {
     pub response: super::response::ResponseState,
     /// The Approvals view and the header's pending count.
     pub approvals: super::approvals::ApprovalsState,
+    /// Detection, folded from the start read and the live tail.
+    pub detect: crate::detect::Detector,
+    pub now_view: NowState,
     pub filter: Filter,
     pub header: Header,
     pub keymap: Keymap,
@@ -311,6 +329,8 @@ impl App {
             search: SearchState::default(),
             response: super::response::ResponseState::default(),
             approvals: super::approvals::ApprovalsState::default(),
+            detect: crate::detect::Detector::default(),
+            now_view: NowState::default(),
             filter: Filter::default(),
             header: Header {
                 store,
@@ -343,7 +363,7 @@ impl App {
                 _ => self.stream.rows.get(self.stream.selected),
             },
             View::Trace => self.trace.rows.get(self.trace.selected),
-            View::Agents | View::Incident | View::Approvals => None,
+            View::Now | View::Agents | View::Incident | View::Approvals => None,
         }
     }
 

@@ -57,6 +57,12 @@ pub enum Effect {
         step: Option<(String, bool)>,
         what: String,
     },
+    /// Read the events since `since`, oldest first, in chunks, for detection to learn
+    /// from (`Msg::Learned`).
+    Learn { since: Timestamp },
+    /// Seal `detection.*` events, each on its own: one another console sealed already
+    /// is a duplicate and is let go quietly.
+    SealDetections { events: Vec<Event> },
     /// Load the pending approval requests and their proposals.
     LoadApprovals,
     /// Load an agent's newest actions and how its earlier approval requests ended.

@@ -67,7 +67,12 @@ pub enum Purpose {
         step: Option<(String, bool)>,
     },
     /// Open an incident (fields: title, justification).
-    OpenIncident { id: String, triggers: Vec<Event> },
+    OpenIncident {
+        id: String,
+        triggers: Vec<Event>,
+        /// Picked with the opening (from a flag); else chosen later with `p`.
+        playbook: Option<String>,
+    },
     /// A checklist change by hand (field: note or reason).
     Step {
         incident: String,

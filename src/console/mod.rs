@@ -18,6 +18,7 @@ mod input;
 pub mod keymap;
 pub mod msg;
 mod navigate;
+pub mod now;
 mod perform;
 pub mod respond_io;
 pub mod response;

@@ -39,6 +39,11 @@ pub enum Msg {
         rows: Vec<Row>,
     },
     Agents(Vec<AgentSummary>),
+    /// A chunk of the start read for detection, oldest first; `done` on the last.
+    Learned {
+        rows: Vec<Row>,
+        done: bool,
+    },
     TierCounts([u64; 4]),
     Ledger(LedgerStatus),
     CheckpointSize(u64),

@@ -19,13 +19,14 @@ fn screen(app: &App) -> Areas {
 /// same arithmetic the lists are drawn with, so the cursor moves within the window
 /// instead of dragging the list along.
 pub(super) fn settle_scroll(app: &mut App) {
-    use super::views::{agents, approvals, detail, list_rows, scroll_offset, search, trace};
+    use super::views::{agents, approvals, detail, list_rows, now, scroll_offset, search, trace};
     let areas = screen(app);
     let height = list_rows(&areas, app);
     let s = &mut app.stream;
     s.offset = scroll_offset(s.selected, s.offset, height, s.rows.len());
     app.search.offset = search::first_row(areas.table, app);
     app.agents.offset = agents::first_row(areas.table, app);
+    app.now_view.offset = now::first_row(areas.table, app);
     app.approvals.offset = approvals::first_row(areas.table, app);
     app.trace.offset = trace::first_line(areas.table, app);
     if let Some(pane) = areas.detail {
@@ -50,6 +51,7 @@ pub(super) fn move_cursor(app: &mut App, delta: i64) -> Vec<Effect> {
             return vec![];
         }
         View::Approvals => return super::approvals::move_cursor(app, delta),
+        View::Now => return vec![],
     };
     if len == 0 {
         return vec![];
@@ -87,6 +89,7 @@ pub(super) fn on_mouse(app: &mut App, m: MouseEvent) -> Vec<Effect> {
                     View::Agents => app.agents.selected = i,
                     View::Incident => app.response.selected_step = i,
                     View::Approvals => app.approvals.selected = i,
+                    View::Now => app.now_view.selected = i,
                 }
             }
             vec![]

@@ -158,6 +158,10 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
             step,
         } => responder.load_rollback(request, since, step),
         Effect::ExecuteMany { plans, step, what } => responder.execute_many(plans, step, what),
+        Effect::Learn { since } => {
+            tokio::spawn(learn(store, tx, since));
+        }
+        Effect::SealDetections { events } => responder.seal_detections(events),
         Effect::LoadApprovals => approvals().load(),
         Effect::LoadAgentRecord { agent } => approvals().load_record(agent),
         Effect::Vote {
@@ -165,6 +169,43 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
             ballot,
             what,
         } => approvals().vote(requests, ballot, what),
+    }
+}
+
+/// Rows per chunk of detection's start read.
+const LEARN_ROWS: u32 = 2000;
+
+/// `Effect::Learn`: the events since `since`, oldest first, in chunks.
+async fn learn(store: Arc<Store>, tx: UnboundedSender<Msg>, since: Timestamp) {
+    let filter = Filter {
+        since: Some(since),
+        ..Filter::default()
+    };
+    let mut after = 0;
+    loop {
+        match store
+            .rows(&filter, Page::oldest_first(after, LEARN_ROWS))
+            .await
+        {
+            Ok(stored) => {
+                let done = stored.len() < LEARN_ROWS as usize;
+                after = stored.last().map_or(after, |r| r.seq);
+                let rows = decode_rows(&stored);
+                if tx.send(Msg::Learned { rows, done }).is_err() || done {
+                    return;
+                }
+            }
+            Err(e) => {
+                let _ = tx.send(Msg::Status(Status::error(format!(
+                    "detection could not read recent history, it learns from the live tail only: {e}"
+                ))));
+                let _ = tx.send(Msg::Learned {
+                    rows: Vec::new(),
+                    done: true,
+                });
+                return;
+            }
+        }
     }
 }
 

@@ -70,6 +70,24 @@ impl Responder<'_> {
         });
     }
 
+    /// `Effect::SealDetections`: each event on its own, so one already sealed (by another
+    /// console) does not hold back the rest.
+    pub fn seal_detections(&self, events: Vec<Event>) {
+        let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
+        tokio::spawn(async move {
+            for e in events {
+                match seal(&store, &sealing, vec![e], false).await {
+                    Ok(_) | Err(SealError::AlreadySealed { .. }) => {}
+                    Err(err) => {
+                        let _ = tx.send(Msg::Status(Status::warning(format!(
+                            "a detection could not be recorded: {err}"
+                        ))));
+                    }
+                }
+            }
+        });
+    }
+
     /// `Effect::Execute`.
     pub fn execute(&self, plan: Box<respond::Plan>, step: Option<(String, bool)>, what: String) {
         let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());

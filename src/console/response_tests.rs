@@ -84,7 +84,7 @@ fn enter_through_the_confirm_dialog_cancels_and_runs_nothing() {
     let mut app = console("ana", "T2");
     key(&mut app, KeyCode::Char('P'));
     assert!(matches!(app.overlay, Some(Overlay::Form(_))));
-    key(&mut app, KeyCode::Tab);
+    // The cursor starts in the justification: the reason code is filled in.
     type_text(&mut app, "stop it");
     let mut effects = key(&mut app, KeyCode::Enter);
     assert!(matches!(app.overlay, Some(Overlay::Form(_))));
@@ -112,7 +112,6 @@ fn a_missing_justification_keeps_the_dialog_open_with_the_reason() {
 fn a_t3_target_needs_the_agent_id_typed_then_runs_one_action() {
     let mut app = console("ana", "T3");
     key(&mut app, KeyCode::Char('P'));
-    key(&mut app, KeyCode::Tab);
     type_text(&mut app, "exporting prod data to a test bucket");
     key(&mut app, KeyCode::Tab);
     type_text(&mut app, "data-syn");

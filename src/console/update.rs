@@ -16,7 +16,12 @@ use crossterm::event::KeyEvent;
 
 /// Effects to run when the console opens.
 pub fn init(app: &mut App) -> Vec<Effect> {
-    let mut effects = vec![reload(app), Effect::CountTiers, Effect::LoadSituation];
+    let mut effects = vec![
+        reload(app),
+        Effect::CountTiers,
+        Effect::LoadSituation,
+        super::now::init(app),
+    ];
     effects.extend(approvals::load(app));
     effects
 }
@@ -48,7 +53,8 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
         }
         Msg::Appended { rows, head_seq } => {
             response::absorb(app, &rows);
-            let effects = approvals::on_appended(app, &rows);
+            let mut effects = approvals::on_appended(app, &rows);
+            effects.extend(super::now::on_appended(app, &rows));
             on_appended(app, rows, head_seq);
             effects
         }
@@ -100,6 +106,7 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
                 .min(app.agents.agents.len().saturating_sub(1));
             vec![]
         }
+        Msg::Learned { rows, done } => super::now::on_learned(app, rows, done),
         Msg::TierCounts(c) => {
             app.header.tier_counts = c;
             vec![]
@@ -137,6 +144,7 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
 
 fn on_key(app: &mut App, key: KeyEvent, now: Timestamp) -> Vec<Effect> {
     app.status = None;
+    app.now_view.touched = true;
     match app.overlay.take() {
         Some(Overlay::Help { scroll }) => input::help_key(app, key, scroll),
         Some(Overlay::Picker(kind, picker)) => input::picker_key(app, key, kind, picker),
@@ -147,7 +155,8 @@ fn on_key(app: &mut App, key: KeyEvent, now: Timestamp) -> Vec<Effect> {
             response::playbooks_key(app, key, options, cursor, now)
         }
         None => match app.keymap.action(&key) {
-            Some(action) => approvals::act(app, action)
+            Some(action) => super::now::act(app, action)
+                .or_else(|| approvals::act(app, action))
                 .or_else(|| response::act(app, action))
                 .unwrap_or_else(|| act(app, action)),
             None => vec![],
@@ -278,6 +287,8 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
             app.view = View::Stream;
             vec![]
         }
+        // Handled by `now::act`.
+        Action::ViewNow => vec![],
         Action::ViewTrace => {
             if app.trace.correlation_id.is_empty() {
                 return open(app);
@@ -287,6 +298,10 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::ViewAgents => show_agents(app),
         Action::NextView => match app.view {
+            View::Now => {
+                app.view = View::Stream;
+                vec![]
+            }
             View::Stream if !app.trace.correlation_id.is_empty() => {
                 app.view = View::Trace;
                 vec![]
@@ -297,10 +312,7 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
                 vec![Effect::LoadSituation]
             }
             View::Incident => approvals::show(app),
-            View::Approvals => {
-                app.view = View::Stream;
-                vec![]
-            }
+            View::Approvals => super::now::show(app),
         },
         // Handled by `response::act`.
         Action::ViewIncident
@@ -343,7 +355,7 @@ fn open(app: &mut App) -> Vec<Effect> {
             app.detail = !app.detail;
             vec![]
         }
-        View::Incident | View::Approvals => vec![],
+        View::Now | View::Incident | View::Approvals => vec![],
         View::Stream => match app
             .selected_row()
             .and_then(|r| r.event.correlation_id().map(str::to_string))

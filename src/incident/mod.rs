@@ -159,6 +159,10 @@ pub struct Incident {
     pub events: Vec<String>,
     /// Correlation ids that link events to it: its id and its opening event's.
     pub links: Vec<String>,
+    /// When its agent first acted after containment (a `detection.violation`), and how
+    /// often: the incident then reads "containment breached", never contained.
+    pub breached_at: Option<Timestamp>,
+    pub breaches: u64,
 }
 
 /// The clocks an incident view shows.
@@ -171,6 +175,21 @@ pub struct Timers {
 }
 
 impl Incident {
+    /// The state as people read it: `containment breached` while its agent has acted
+    /// after being contained and it is not resolved yet.
+    pub fn state_word(&self) -> &'static str {
+        if self.is_breached() {
+            "containment breached"
+        } else {
+            self.state.as_str()
+        }
+    }
+
+    /// Its agent acted after containment, and the incident is not resolved.
+    pub fn is_breached(&self) -> bool {
+        self.breached_at.is_some() && self.state < IncidentState::Resolved
+    }
+
     pub fn timers(&self, now: Timestamp) -> Timers {
         let since = |t: Timestamp| (t.0 - self.started_at.0).max(TimeDelta::zero());
         Timers {
@@ -242,6 +261,19 @@ pub fn derive<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Incident> 
             (params, target)
         } else if is_linked_kind(&e.kind) {
             (None, linked_incident(e, &by_link))
+        } else if e.kind == "detection.violation" {
+            let target = linked_incident(e, &by_link).copied().or_else(|| {
+                let agent = e.agent_id()?;
+                incidents.iter().rposition(|i| {
+                    i.state != IncidentState::Closed && i.agent.as_deref() == Some(agent)
+                })
+            });
+            if let Some(incident) = target.and_then(|i| incidents.get_mut(i)) {
+                incident.events.push(e.event_id.clone());
+                incident.breaches += 1;
+                incident.breached_at.get_or_insert(e.time);
+            }
+            continue;
         } else {
             continue;
         };

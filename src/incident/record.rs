@@ -261,6 +261,8 @@ pub(super) fn opened(e: &Event, p: IncidentParams) -> Incident {
         steps: Vec::new(),
         events: Vec::new(),
         links,
+        breached_at: None,
+        breaches: 0,
         id: p.incident,
     }
 }

@@ -14,7 +14,7 @@ pub fn response_kinds() -> Vec<String> {
     let mut kinds: Vec<String> = ["incident.open", "incident.step", "incident.close"]
         .into_iter()
         .chain(CONTROL_KINDS)
-        .chain(["human.intervention"])
+        .chain(["human.intervention", "detection.violation"])
         .map(str::to_string)
         .collect();
     kinds.sort();

@@ -87,6 +87,12 @@ pub enum Action {
     /// Copy the selected event as JSON (OSC 52, and a file as fallback).
     #[strum(message = "copy", detailed_message = "copy the selected event as JSON")]
     Copy,
+    /// Switch to the Now view: what detection flags, ranked.
+    #[strum(
+        message = "now",
+        detailed_message = "Now view (what looks wrong: loops, spikes, violations…)"
+    )]
+    ViewNow,
     /// Switch to the Stream view.
     #[strum(message = "stream", detailed_message = "Stream view")]
     ViewStream,

@@ -62,6 +62,7 @@ impl Default for Keymap {
             ("K", Action::DetailUp),
             ("ctrl-u", Action::DetailUp),
             ("y", Action::Copy),
+            ("0", Action::ViewNow),
             ("1", Action::ViewStream),
             ("2", Action::ViewTrace),
             ("3", Action::ViewAgents),

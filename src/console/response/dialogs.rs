@@ -38,6 +38,7 @@ pub fn open_incident(app: &mut App) -> Vec<Effect> {
         Purpose::OpenIncident {
             id: id.clone(),
             triggers: vec![e.clone()],
+            playbook: None,
         },
         "Open",
         vec![
@@ -81,6 +82,93 @@ pub fn open_incident(app: &mut App) -> Vec<Effect> {
     vec![]
 }
 
+/// `O` on a flag: open an incident with the flag's first event as its trigger, its
+/// reason in the title and the most specific playbook that applies already picked.
+pub fn open_incident_from_flag(app: &mut App) -> Vec<Effect> {
+    let check = writable(app).and_then(|_| {
+        app.response
+            .roles
+            .check(&app.header.operator, Permission::Respond)
+            .map_err(Refused::from)
+    });
+    if let Err(e) = check {
+        return refuse(app, e);
+    }
+    let Some(flag) = super::super::now::selected(app).cloned() else {
+        return refuse(
+            app,
+            "nothing is flagged: pick an event in the Stream and press O",
+        );
+    };
+    let Some(first) = flag.first_event.as_deref().cloned() else {
+        return refuse(app, "this flag has no event to open an incident from");
+    };
+    if let Some(open) = super::super::now::open_incident_of(app, &flag.subject) {
+        return refuse(
+            app,
+            format!(
+                "{} is already in {} ({}): press 4 to work it",
+                flag.subject, open.id, open.title
+            ),
+        );
+    }
+    let id = work::next_incident_id(&app.response.situation.incidents);
+    let tier = flag.tier.unwrap_or(Tier::T2);
+    let reason = flag.rule.reason_code();
+    let playbook = crate::playbook::applicable(&app.response.playbooks, tier, Some(reason))
+        .first()
+        .map(|p| p.id.clone())
+        .or_else(|| {
+            crate::playbook::applicable(&app.response.playbooks, tier, flag.reason_code.as_deref())
+                .first()
+                .map(|p| p.id.clone())
+        });
+    let title: String = format!("{} {}: {}", flag.rule.label(), flag.subject, flag.why)
+        .chars()
+        .take(120)
+        .collect();
+    let mut form = Form::new(
+        format!("Open incident {id}"),
+        Purpose::OpenIncident {
+            id: id.clone(),
+            triggers: vec![first],
+            playbook: playbook.clone(),
+        },
+        "Open",
+        vec![
+            Field::new("title", &title, "a short title people will search for"),
+            Field::new("justification", "", "why this is an incident (required)"),
+        ],
+    );
+    form.focus = 1;
+    form.info = vec![
+        (
+            "flag".into(),
+            format!(
+                "{} · {} events · raised at seq {}",
+                flag.rule.label(),
+                flag.count,
+                flag.raised_seq
+            ),
+        ),
+        (
+            "severity".into(),
+            format!(
+                "{} (from tier {})",
+                crate::incident::Severity::from_tier(tier),
+                tier.as_str()
+            ),
+        ),
+        ("commander".into(), app.header.operator.clone()),
+        (
+            "playbook".into(),
+            playbook.unwrap_or_else(|| "none applies (pick one later with p)".into()),
+        ),
+    ];
+    app.overlay = Some(Overlay::Form(form));
+    vec![]
+}
+
 /// The agent and event a containment key acts on in the current view.
 fn action_target(app: &App) -> Option<(String, Option<Event>)> {
     match app.view {
@@ -96,6 +184,10 @@ fn action_target(app: &App) -> Option<(String, Option<Event>)> {
         View::Incident => {
             let i = app.response.incident()?;
             Some((i.agent.clone()?, trigger_event(app, i)))
+        }
+        View::Now => {
+            let flag = super::super::now::selected(app).filter(|f| f.agent)?;
+            Some((flag.subject.clone(), flag.last_event.as_deref().cloned()))
         }
         _ => {
             let e = app.selected_row()?.event.clone();
@@ -141,13 +233,25 @@ pub fn contain(app: &mut App, action: ExecAction) -> Vec<Effect> {
             return refuse(app, format!("this action cannot be undone: {why}"));
         }
     }
-    let incident = app
-        .response
-        .incident()
-        .filter(|i| i.state != crate::incident::IncidentState::Closed)
-        .filter(|i| i.agent.as_deref() == Some(agent.as_str()))
-        .cloned();
-    open_contain_form(app, action, agent, target, incident.as_ref(), None)
+    let incident = super::super::now::open_incident_of(app, &agent).cloned();
+    let reason = match app.view {
+        View::Now if action != ExecAction::Resume => {
+            super::super::now::selected(app).map(|f| f.rule.reason_code())
+        }
+        _ => None,
+    };
+    let effects = open_contain_form(app, action, agent, target, incident.as_ref(), None);
+    // Filled in: the reason from the flag, the cursor in the justification.
+    if let Some(Overlay::Form(form)) = app.overlay.as_mut() {
+        if let (Some(code), Some(field)) = (reason, form.fields.first_mut()) {
+            field.edit = super::super::app::LineEdit {
+                text: code.to_string(),
+                cursor: code.len(),
+            };
+        }
+        form.focus = 1;
+    }
+    effects
 }
 
 fn default_reason(action: ExecAction) -> &'static str {

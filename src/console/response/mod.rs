@@ -9,7 +9,7 @@ mod dialogs;
 mod step_dialogs;
 mod submit;
 
-pub use dialogs::{contain, open_incident};
+pub use dialogs::{contain, open_incident, open_incident_from_flag};
 pub use step_dialogs::{close_incident, step_do, step_skip_or_fail};
 pub use submit::form_key;
 
@@ -348,6 +348,7 @@ pub fn absorb(app: &mut App, rows: &[super::app::Row]) {
         .collect();
     let changes = fresh.iter().any(|(_, e)| {
         e.kind.starts_with("incident.")
+            || e.kind == "detection.violation"
             || matches!(
                 e.kind.as_str(),
                 "control.pause" | "control.resume" | "control.revoke_token"
@@ -367,7 +368,10 @@ pub fn absorb(app: &mut App, rows: &[super::app::Row]) {
 
 /// Whether a new event may change incidents or control state.
 pub fn is_response_kind(kind: &str) -> bool {
-    kind.starts_with("incident.") || kind.starts_with("control.") || kind == "human.intervention"
+    kind.starts_with("incident.")
+        || kind.starts_with("control.")
+        || kind == "human.intervention"
+        || kind == "detection.violation"
 }
 
 pub(super) fn seal(events: Vec<Event>, checkpoint: bool, what: String) -> Effect {

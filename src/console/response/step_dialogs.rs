@@ -200,7 +200,7 @@ pub fn close_incident(app: &mut App) -> Vec<Effect> {
     });
     form.info = vec![
         ("incident".into(), format!("{} · {}", inc.id, inc.title)),
-        ("state".into(), inc.state.as_str().to_string()),
+        ("state".into(), inc.state_word().to_string()),
         (
             "checklist".into(),
             if open_steps == 0 {

@@ -82,13 +82,17 @@ fn respond_submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effe
                 what,
             }])
         }
-        Purpose::OpenIncident { id, triggers } => {
+        Purpose::OpenIncident {
+            id,
+            triggers,
+            playbook,
+        } => {
             let opening = Opening {
                 id: id.clone(),
                 title: form.value(0).to_string(),
                 justification: form.value(1).trim().to_string(),
                 severity: None,
-                playbook: None,
+                playbook: playbook.clone(),
             };
             let refs: Vec<&Event> = triggers.iter().collect();
             let event_id = app.response.next_id(now);

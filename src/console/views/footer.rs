@@ -123,6 +123,14 @@ fn view_keys(app: &App) -> Vec<(Action, &'static str)> {
             keys.push(s(Action::Command));
             keys.push((Action::ViewStream, "stream"));
         }
+        View::Now => {
+            keys.push((Action::Open, "events"));
+            if !app.read_only {
+                keys.extend([s(Action::Pause), s(Action::RevokeToken)]);
+                keys.push(s(Action::OpenIncident));
+            }
+            keys.push((Action::ViewStream, "stream"));
+        }
         View::Approvals => {
             if !app.read_only {
                 keys.extend([s(Action::Approve), s(Action::Deny)]);

@@ -153,7 +153,7 @@ fn response_chips(app: &App, theme: &Theme) -> Vec<Span<'static>> {
         out.push(own("⚑ ", theme.danger));
         out.push(untrusted(&inc.id, theme.danger));
         out.push(own(
-            &format!(" {} {} {open}", inc.severity, inc.state.as_str()),
+            &format!(" {} {} {open}", inc.severity, inc.state_word()),
             theme.danger,
         ));
     }

@@ -111,9 +111,9 @@ fn draw_history(frame: &mut Frame, area: Rect, app: &App, now: &Timestamp, theme
     let rows = usize::from(area.height.saturating_sub(2));
     for (i, inc) in incidents.iter().rev().take(rows).enumerate() {
         let state = if inc.exercise {
-            format!("{} (drill)", inc.state.as_str())
+            format!("{} (drill)", inc.state_word())
         } else {
-            inc.state.as_str().to_string()
+            inc.state_word().to_string()
         };
         let line = columns(vec![
             Col::new(12, vec![untrusted(&inc.id, theme.title)]),
@@ -132,6 +132,7 @@ fn draw_history(frame: &mut Frame, area: Rect, app: &App, now: &Timestamp, theme
 fn state_line(inc: &Incident, now: Timestamp, theme: &Theme) -> Line<'static> {
     let timers = inc.timers(now);
     let state_style = match inc.state {
+        _ if inc.is_breached() => theme.danger,
         IncidentState::Open => theme.danger,
         IncidentState::Contained => theme.warning,
         IncidentState::Resolved | IncidentState::Closed => theme.ok,
@@ -144,7 +145,7 @@ fn state_line(inc: &Incident, now: Timestamp, theme: &Theme) -> Line<'static> {
         own("  ", theme.base),
         own(inc.severity.as_str(), theme.danger),
         own("  ", theme.base),
-        own(&inc.state.as_str().to_uppercase(), state_style),
+        own(&inc.state_word().to_uppercase(), state_style),
     ];
     if inc.exercise {
         spans.push(own("  DRILL", theme.warning));

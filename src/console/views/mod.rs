@@ -29,6 +29,7 @@ pub mod header;
 pub mod help;
 pub mod incident;
 pub mod json;
+pub mod now;
 pub mod picker;
 pub mod scroll;
 pub mod search;
@@ -156,6 +157,7 @@ pub fn table_row_at(areas: &Areas, app: &App, y: u16) -> Option<usize> {
         View::Agents => agents::row_at(area, app, y),
         View::Incident => incident::row_at(area, app, y),
         View::Approvals => approvals::row_at(area, app, y),
+        View::Now => now::row_at(area, app, y),
     }
 }
 
@@ -190,6 +192,7 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
             View::Agents => agents::draw(frame, areas.table, app, theme),
             View::Incident => incident::draw(frame, areas.table, app, theme),
             View::Approvals => approvals::draw(frame, areas.table, app, theme),
+            View::Now => now::draw(frame, areas.table, app, theme),
         }
     }
     if let Some(detail_area) = areas.detail {
