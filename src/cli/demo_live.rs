@@ -24,8 +24,7 @@ struct Proposed {
 }
 
 /// Keeps the demo's agents acting through `gate` until the task is dropped.
-pub async fn run(gate: Arc<Gate>, seed: u64) -> anyhow::Result<()> {
-    let mut generator = LiveGenerator::new(seed);
+pub async fn run(gate: Arc<Gate>, mut generator: LiveGenerator) -> anyhow::Result<()> {
     let mut proposed: HashMap<String, Proposed> = HashMap::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     loop {

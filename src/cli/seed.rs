@@ -52,6 +52,12 @@ pub struct DemoArgs {
     /// Do not run the live generator.
     #[arg(long)]
     pub no_live: bool,
+    /// Replay this incident first: restart-loop, secret-leak or export (or its id).
+    #[arg(long, value_name = "NAME")]
+    pub incident: Option<String>,
+    /// Seconds after launch the first incident replay begins.
+    #[arg(long, value_name = "SECONDS", default_value_t = 90)]
+    pub incident_in: u64,
     #[command(flatten)]
     pub look: super::console::LookArgs,
 }
@@ -148,6 +154,13 @@ pub async fn demo(
     args: DemoArgs,
     console: &super::console::ConsoleArgs,
 ) -> anyhow::Result<ExitCode> {
+    // A bad incident name is refused before anything is opened or seeded.
+    let generator = crate::demo::LiveGenerator::starting_with(
+        args.seed,
+        args.incident.as_deref().unwrap_or("restart-loop"),
+        i64::try_from(args.incident_in.saturating_mul(1000)).unwrap_or(i64::MAX),
+    )
+    .map_err(anyhow::Error::msg)?;
     let seal = SealContext::new(env.signer()?, None);
     let url = if env.store_url == env.dirs.default_store().display().to_string() {
         env.dirs.data.join("demo.db").display().to_string()
@@ -184,7 +197,7 @@ pub async fn demo(
             crate::webhook::targets(&env.config.webhooks),
         )
         .await?;
-        Some(tokio::spawn(super::demo_live::run(gate, args.seed)))
+        Some(tokio::spawn(super::demo_live::run(gate, generator)))
     };
     let shown = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
         let console = super::console::ConsoleArgs {

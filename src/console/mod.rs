@@ -33,6 +33,8 @@ pub mod views;
 mod window;
 
 #[cfg(test)]
+mod now_tests;
+#[cfg(test)]
 mod response_tests;
 #[cfg(test)]
 mod test_keys;

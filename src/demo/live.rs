@@ -30,7 +30,18 @@ pub struct LiveGenerator {
     pending: BinaryHeap<Pending>,
     seq: u64,
     scratch: Vec<Event>,
+    /// When the first replay starts, after the first tick.
+    first_replay_ms: i64,
+    /// Which replay comes first (an index into `REPLAYED`).
+    first_script: usize,
 }
+
+/// The incidents a live demo can start with, by the names `--incident` takes.
+pub const LIVE_INCIDENTS: [(&str, &str); 3] = [
+    ("restart-loop", "INC-4502"),
+    ("secret-leak", "INC-4519"),
+    ("export", "INC-4471"),
+];
 
 impl LiveGenerator {
     pub fn new(seed: u64) -> Self {
@@ -45,7 +56,29 @@ impl LiveGenerator {
             pending: BinaryHeap::new(),
             seq: 0,
             scratch: Vec::new(),
+            first_replay_ms: FIRST_REPLAY_MS,
+            first_script: 0,
         }
+    }
+
+    /// A generator whose first replay is `incident` (a name from `LIVE_INCIDENTS`, or
+    /// its incident id), starting `in_ms` after the first tick; the others follow in
+    /// turn every few minutes.
+    pub fn starting_with(seed: u64, incident: &str, in_ms: i64) -> Result<Self, String> {
+        let Some(i) = LIVE_INCIDENTS
+            .iter()
+            .position(|(name, id)| *name == incident || *id == incident)
+        else {
+            let names: Vec<&str> = LIVE_INCIDENTS.iter().map(|(n, _)| *n).collect();
+            return Err(format!(
+                "no incident `{incident}` to replay (choose one of {})",
+                names.join(", ")
+            ));
+        };
+        let mut g = LiveGenerator::new(seed);
+        g.first_script = i;
+        g.first_replay_ms = in_ms.max(0);
+        Ok(g)
     }
 
     /// The events that happened since the previous tick, in time order (possibly none).
@@ -54,7 +87,7 @@ impl LiveGenerator {
         match self.last_tick {
             None => {
                 self.next_story = now;
-                self.next_replay = now + FIRST_REPLAY_MS;
+                self.next_replay = now + self.first_replay_ms;
             }
             Some(prev) if now - prev > MAX_CATCH_UP_MS => {
                 self.next_story = self.next_story.max(now - MAX_CATCH_UP_MS);
@@ -71,7 +104,7 @@ impl LiveGenerator {
             self.next_story += 1 + self.forge.exp_ms(MEAN_GAP_MS);
         }
         if self.next_replay <= now {
-            let script = REPLAYED[self.replays as usize % REPLAYED.len()];
+            let script = REPLAYED[(self.first_script + self.replays as usize) % REPLAYED.len()];
             self.replays += 1;
             let suffix = format!("-replay-{}", self.replays);
             self.scratch.clear();

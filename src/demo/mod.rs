@@ -30,7 +30,7 @@ mod tests;
 pub use agents::DemoAgent;
 pub use history::History;
 pub use incidents::DemoIncident;
-pub use live::LiveGenerator;
+pub use live::{LiveGenerator, LIVE_INCIDENTS};
 
 use crate::event::Timestamp;
 

@@ -520,3 +520,29 @@ fn the_demo_history_is_quiet_except_for_its_incidents() {
         );
     }
 }
+
+#[test]
+fn a_loop_of_proposals_behind_the_gate_is_a_loop_and_allowed_attempts_count_once() {
+    let mut f = Feed::new();
+    let res = "k8s://prod/shop/deployment/checkout-api";
+    for n in 0..3 {
+        let mut p = action(n * 20, "remediator", "k8s.rollout_restart", res, "T2");
+        p.kind = "ai.proposal".into();
+        f.push(&p);
+        // Allowed: its action follows, and the pair is still one attempt.
+        f.push(&action(
+            n * 20 + 1,
+            "remediator",
+            "k8s.rollout_restart",
+            res,
+            "T2",
+        ));
+    }
+    assert!(f.rules(60).is_empty(), "{:?}", f.rules(60));
+    let mut p = action(60, "remediator", "k8s.rollout_restart", res, "T2");
+    p.kind = "ai.proposal".into();
+    f.push(&p);
+    let flags = f.d.flags(at(61));
+    assert_eq!(flags.len(), 1);
+    assert!(flags[0].why.contains("proposed 4×"), "{}", flags[0].why);
+}

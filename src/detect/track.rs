@@ -45,7 +45,7 @@ fn scope(resource: &str) -> String {
 pub(super) struct AgentTrack {
     events: u64,
     /// (action type, resource, digest of the parameters) → times within the window.
-    repeats: HashMap<(String, String, u64), VecDeque<i64>>,
+    repeats: HashMap<(bool, String, String, u64), VecDeque<i64>>,
     minutes: VecDeque<Minute>,
     rate: f64,
     failure_share: f64,
@@ -68,15 +68,18 @@ impl AgentTrack {
         let mut out = Vec::new();
         self.novelty(e, cfg, &mut out);
         self.events += 1;
+        let at = e.time.millis();
+        // Behind the gate an agent's attempts are proposals: a loop of proposals is as
+        // much a loop as one of actions (counted apart, so an allowed attempt's proposal
+        // and action do not count twice).
+        if let Some(found) = self.repeat(e, is_action, at, cfg) {
+            out.push(found);
+        }
         if !is_action {
             return out;
         }
-        let at = e.time.millis();
         self.count_minute(e, at);
         self.count_recent(e, at, cfg);
-        if let Some(found) = self.repeat(e, at, cfg) {
-            out.push(found);
-        }
         if let Some(why) = self.spike(cfg) {
             out.push((Rule::RateSpike, String::new(), why));
         }
@@ -191,7 +194,13 @@ impl AgentTrack {
         }
     }
 
-    fn repeat(&mut self, e: &Event, at: i64, cfg: &DetectConfig) -> Option<(Rule, String, String)> {
+    fn repeat(
+        &mut self,
+        e: &Event,
+        is_action: bool,
+        at: i64,
+        cfg: &DetectConfig,
+    ) -> Option<(Rule, String, String)> {
         if e.tier == Some(Tier::T0) {
             return None;
         }
@@ -212,7 +221,7 @@ impl AgentTrack {
         };
         let times = self
             .repeats
-            .entry((action.kind.clone(), resource.clone(), params))
+            .entry((is_action, action.kind.clone(), resource.clone(), params))
             .or_default();
         times.push_back(at);
         let horizon = at - cfg.loop_window_s * 1000;
@@ -230,8 +239,9 @@ impl AgentTrack {
             Rule::Loop,
             format!("{} {resource}", action.kind),
             format!(
-                "{} {n}× on {resource} in {}, same arguments (every ~{every}s)",
+                "{} {}{n}× on {resource} in {}, same arguments (every ~{every}s)",
                 action.kind,
+                if is_action { "" } else { "proposed " },
                 span(span_s)
             ),
         ))

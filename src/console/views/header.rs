@@ -107,8 +107,35 @@ fn filter_line(app: &App, theme: &Theme, width: usize) -> Vec<Span<'static>> {
         out.push(Span::raw("   "));
         out.extend(chips);
     }
+    out.extend(flag_chip(app, theme));
     out.extend(approval_chip(app, theme));
     out.extend(response_chips(app, theme));
+    out
+}
+
+/// `⚑ 2 flagged · 0 Now`: what detection flags, so it is seen from every view; reversed
+/// when one is a violation (an agent acting after its pause).
+fn flag_chip(app: &App, theme: &Theme) -> Vec<Span<'static>> {
+    if app.view == crate::console::app::View::Now {
+        return Vec::new();
+    }
+    let flags = app.detect.flags(app.now);
+    if flags.is_empty() {
+        return Vec::new();
+    }
+    let n = flags.len();
+    let violation = flags
+        .iter()
+        .any(|f| f.rule == crate::detect::Rule::Violation);
+    let mut out = vec![Span::raw("   ")];
+    if violation {
+        let style = theme
+            .danger
+            .add_modifier(ratatui::style::Modifier::REVERSED);
+        out.push(own(&format!(" ‼ {n} flagged · VIOLATION · 0 "), style));
+    } else {
+        out.push(own(&format!("⚑ {n} flagged · 0"), theme.danger));
+    }
     out
 }
 
