@@ -60,6 +60,9 @@ pub struct Config {
     /// The same section, checked.
     #[serde(skip)]
     pub tool_map: crate::toolmap::ToolMap,
+    /// `custody mcp-proxy` (`[mcp]`): the gate's address, fail-open for T0/T1, ask wait.
+    #[serde(default)]
+    pub mcp: crate::mcp::McpConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
