@@ -4,7 +4,9 @@
 # A release `custody serve` on SQLite is the gate; the server is tests/mcp/server.py on
 # the real Python MCP SDK (pinned, installed when missing); benches/mcp_latency.py drives
 # both over stdio, interleaving the calls. Prints p50/p99 of each and the difference
-# (bar: p99 <= 2 ms). It asserts nothing about time (the machine is shared).
+# (bar: p99 <= 2 ms), and the gate's sealed decision alone (POST /v1/actions, timed the
+# same way) for the split between the gate and the proxy. It asserts nothing about time
+# (the machine is shared).
 #
 # Usage: benches/mcp.sh [CALLS]   (default 2000)
 set -euo pipefail
@@ -56,7 +58,7 @@ export CUSTODY_TOKEN
 
 echo "cores: $(nproc); calls: $CALLS (the first 10% are warm-up, not counted)"
 SERVER=(python3 "$ROOT/tests/mcp/server.py")
-python3 "$ROOT/benches/mcp_latency.py" "$CALLS" -- "${SERVER[@]}" -- \
+GATE="http://127.0.0.1:$PORT" python3 "$ROOT/benches/mcp_latency.py" "$CALLS" -- "${SERVER[@]}" -- \
     "$CUSTODY" mcp-proxy --agent bench-agent --gate "http://127.0.0.1:$PORT" -- "${SERVER[@]}"
 SEALED="$("$CUSTODY" --store "$STORE" export | grep -c '"kind":"ai.action"' || true)"
-echo "outcomes sealed: $SEALED"
+echo "outcomes sealed: $SEALED (of $CALLS proxied calls)"

@@ -18,6 +18,7 @@
 
 mod gate;
 mod message;
+mod outcome;
 mod record;
 mod session;
 mod stdio;

@@ -6,6 +6,7 @@
 
 use super::gate::{failure_text, Answer, GateClient};
 use super::message::{self, Kind};
+use super::outcome::Outcomes;
 use super::record;
 use crate::event::Tier;
 use crate::toolmap::{ToolMap, ToolMapping};
@@ -15,7 +16,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
-use tokio::task::JoinHandle;
 
 /// How the proxy behaves.
 #[derive(Debug, Clone)]
@@ -47,7 +47,7 @@ pub struct Session {
     held: Mutex<HashMap<String, tokio::task::AbortHandle>>,
     server_name: Mutex<Option<String>>,
     tools_hash: Mutex<Option<String>>,
-    reports: Mutex<Vec<JoinHandle<()>>>,
+    outcomes: Arc<Outcomes>,
     to_client: UnboundedSender<Vec<u8>>,
     to_server: UnboundedSender<Vec<u8>>,
 }
@@ -77,6 +77,7 @@ impl Session {
         to_server: UnboundedSender<Vec<u8>>,
     ) -> Arc<Session> {
         Arc::new(Session {
+            outcomes: Outcomes::new(Arc::clone(&gate)),
             gate,
             map,
             opts,
@@ -85,7 +86,6 @@ impl Session {
             held: Mutex::new(HashMap::new()),
             server_name: Mutex::new(None),
             tools_hash: Mutex::new(None),
-            reports: Mutex::new(Vec::new()),
             to_client,
             to_server,
         })
@@ -221,6 +221,8 @@ impl Session {
     ) {
         let mapping = self.map.lookup(&params.name);
         let body = self.proposal(&params, &mapping);
+        // The previous calls' outcomes travel with this proposal (one group commit).
+        self.outcomes.flush();
         let gate = Arc::clone(&self.gate);
         let mut answer = blocking(move || gate.propose(&body))
             .await
@@ -368,25 +370,15 @@ impl Session {
             _ => None,
         };
         self.send_client(line);
-        let me = Arc::clone(self);
-        let task = match follow {
-            Some(Follow::Outcome(proposal, body)) => tokio::spawn(async move {
-                let gate = Arc::clone(&me.gate);
-                let p = proposal.clone();
-                if let Some(Err(e)) = blocking(move || gate.outcome(&p, &body)).await {
-                    warn(&format!(
-                        "the outcome of proposal {proposal} was not recorded: {e}"
-                    ));
-                }
-            }),
+        match follow {
+            Some(Follow::Outcome(proposal, body)) => self.outcomes.defer(proposal, body),
             Some(Follow::Tools(digest)) => {
-                tokio::spawn(async move { me.record_tools(digest).await })
+                let me = Arc::clone(self);
+                let task = tokio::spawn(async move { me.record_tools(digest).await });
+                self.outcomes.track(task);
             }
-            None => return,
-        };
-        let mut reports = lock(&self.reports);
-        reports.retain(|t| !t.is_finished());
-        reports.push(task);
+            None => {}
+        }
     }
 
     async fn record_tools(&self, digest: Value) {
@@ -427,18 +419,9 @@ impl Session {
                 "status": "error",
                 "error": "the MCP server closed before it answered this call",
             });
-            let gate = Arc::clone(&self.gate);
-            let p = proposal.clone();
-            if let Some(Err(e)) = blocking(move || gate.outcome(&p, &body)).await {
-                warn(&format!(
-                    "the outcome of proposal {proposal} was not recorded: {e}"
-                ));
-            }
+            self.outcomes.defer(proposal, body);
         }
-        let tasks: Vec<JoinHandle<()>> = std::mem::take(&mut *lock(&self.reports));
-        for t in tasks {
-            let _ = t.await;
-        }
+        self.outcomes.finish().await;
     }
 }
 
