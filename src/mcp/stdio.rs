@@ -22,7 +22,7 @@ async fn next_line<R: AsyncBufRead + Unpin>(
     loop {
         let buf = r.fill_buf().await?;
         if buf.is_empty() {
-            return Ok((seen > 0).then(|| if seen > max { Err(seen) } else { Ok(line) }));
+            return Ok((seen > 0).then_some(if seen > max { Err(seen) } else { Ok(line) }));
         }
         let (chunk, done) = match buf.iter().position(|b| *b == b'\n') {
             Some(at) => (&buf[..at], at + 1),
