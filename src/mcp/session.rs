@@ -169,11 +169,13 @@ impl Session {
         };
         let me = Arc::clone(self);
         let key = id.clone();
+        // Held while spawning, so the task's own removal cannot run before the insert.
+        let mut held = lock(&self.held);
         let task = tokio::spawn(async move {
             me.gated_call(&id, &raw_id, params, line).await;
             lock(&me.held).remove(&id);
         });
-        lock(&self.held).insert(key, task.abort_handle());
+        held.insert(key, task.abort_handle());
     }
 
     /// A client gave up on a call the proxy is holding: stop waiting (the request stays
@@ -230,6 +232,7 @@ impl Session {
         let token = message::progress_token(&params);
         let deadline = Instant::now() + self.opts.ask_wait;
         let mut step = 0.0;
+        let asked = matches!(answer, Answer::Ask { .. });
         while let Answer::Ask {
             id: request,
             needs,
@@ -272,21 +275,26 @@ impl Session {
                 "custody refused the call to {tool} ({code}): {message} (event {})",
                 event.as_deref().unwrap_or("none")
             )),
-            failure => self.gate_failed(&params.name, mapping.tier, &failure, raw_id, line).await,
+            failure => {
+                self.gate_failed(&params.name, mapping.tier, asked, &failure, raw_id, line)
+                    .await
+            }
         }
     }
 
     /// The gate could not decide: T2/T3 calls are refused; T0/T1 are forwarded only when
-    /// `fail_open_low_tiers`. Logged as an event when the gate answered at all.
+    /// `fail_open_low_tiers`, and never once the policy asked about them (`asked`).
+    /// Logged as an event when the gate answered at all.
     async fn gate_failed(
         &self,
         tool: &str,
         tier: Tier,
+        asked: bool,
         why: &Answer,
         raw_id: &Value,
         line: Vec<u8>,
     ) {
-        let open = self.opts.fail_open_low_tiers && tier <= Tier::T1;
+        let open = self.opts.fail_open_low_tiers && tier <= Tier::T1 && !asked;
         let did = if open {
             "forwarded unguarded"
         } else {
@@ -319,9 +327,13 @@ impl Session {
             self.send_client(message::tool_error(
                 raw_id,
                 &format!(
-                    "custody refused the call to {} because the gate could not decide it ({} tools fail closed): {text}",
+                    "custody refused the call to {} because the gate could not decide it ({}): {text}",
                     crate::untrusted::escape_untrusted(tool),
-                    tier.as_str()
+                    if asked {
+                        "it was waiting for approval".to_string()
+                    } else {
+                        format!("{} tools fail closed", tier.as_str())
+                    }
                 ),
             ));
         }
