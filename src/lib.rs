@@ -27,6 +27,7 @@
 //! | edge   | `respond`      | containment and incident work end to end: roles, plans, write-ahead events, acting |
 //! | edge   | `approvals`    | voting, expiring and refusing approval requests: the one path console, CLI and serve share |
 //! | edge   | `serve`        | `custody serve`, the gate's HTTP service: tokens, proposals, long-polls, outcomes, the ledger's tail that makes pauses bind |
+//! | edge   | `mcp`          | `custody mcp-proxy`: an MCP gateway proposing each `tools/call` to the gate, forwarding the rest as the same bytes |
 //! | edge   | `webhook`      | notifications of gate events to Slack, Teams or JSON webhooks, every attempt sealed |
 //! | edge   | `console`      | the ratatui incident console: pure state and update, views, and its IO driver |
 //! | edge   | `cli`          | the `custody` command line: arguments, messages and exit codes |
@@ -50,6 +51,7 @@ pub mod identity;
 pub mod incident;
 pub mod ingest;
 pub mod ledger;
+pub mod mcp;
 pub mod playbook;
 pub mod policy;
 pub mod query;

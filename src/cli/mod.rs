@@ -16,6 +16,7 @@ mod export;
 mod incident;
 mod incident_show;
 mod ingest;
+mod mcp;
 mod operator;
 mod output;
 mod policy;
@@ -99,6 +100,8 @@ pub enum Command {
     Notify(act::AgentArgs),
     /// Run the gate: the HTTP service agents propose through and operators vote in.
     Serve(serve::ServeArgs),
+    /// An MCP gateway: proposes each tools/call to `custody serve`, forwards the rest.
+    McpProxy(mcp::McpProxyArgs),
     /// List pending approval requests.
     #[command(subcommand)]
     Approvals(approvals::ApprovalsCommand),
@@ -149,6 +152,7 @@ impl Env {
                 | Command::Ingest(_)
                 | Command::Seed(_)
                 | Command::Serve(_)
+                | Command::McpProxy(_)
                 | Command::Policy(_)
                 | Command::Approvals(_),
             ) => authn::Need::Nothing,
@@ -303,6 +307,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Notify(args)) => act::agent(&env, Action::Notify, args, read_only).await,
         Some(Command::Incident(cmd)) => incident::run(&env, cmd, read_only).await,
         Some(Command::Serve(args)) => serve::run(&env, args).await,
+        Some(Command::McpProxy(args)) => mcp::run(&env, args).await,
         Some(Command::Approvals(cmd)) => approvals::list(&env, cmd).await,
         Some(Command::Approve(args)) => {
             approvals::decide(&env, args, crate::gate::Verdict::Approve, read_only).await

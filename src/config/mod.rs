@@ -63,6 +63,9 @@ pub struct Config {
     /// Detection thresholds (`[detect]`); every field has a default.
     #[serde(default)]
     pub detect: crate::detect::DetectConfig,
+    /// `custody mcp-proxy` (`[mcp]`): the gate's address, fail-open for T0/T1, ask wait.
+    #[serde(default)]
+    pub mcp: crate::mcp::McpConfig,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -65,6 +65,20 @@ pub async fn propose(
     answer(&gate, &decided.request).await
 }
 
+/// A `[tools]` rule that names the action's type sets a floor under its tier: the policy
+/// (and the sealed proposal) get the higher of the declared and the mapped tier, so an
+/// agent cannot make `db.drop_table` a T0 by saying so. A type no rule names keeps the
+/// declared tier; the map's default tier is for callers that declare none (spans, MCP).
+pub fn apply_tool_map(proposal: &mut Event, map: &crate::toolmap::ToolMap) {
+    let Some(kind) = proposal.action.as_ref().map(|a| a.kind.as_str()) else {
+        return;
+    };
+    let mapped = map.lookup(kind);
+    if mapped.is_mapped() {
+        proposal.tier = Some(proposal.tier.map_or(mapped.tier, |t| t.max(mapped.tier)));
+    }
+}
+
 /// What the gate decided about one proposal: the queue entry, and the final decision
 /// (`None` while humans are asked).
 #[derive(Debug, Clone)]
@@ -83,6 +97,7 @@ pub async fn decide(
     mut proposal: Event,
     token_created_ms: i64,
 ) -> Result<Decided, SealError> {
+    apply_tool_map(&mut proposal, &gate.tool_map());
     let agent = proposal.agent_id().unwrap_or_default().to_string();
     let now = proposal.time;
     let id = proposal.event_id.clone();
@@ -205,4 +220,47 @@ pub async fn decide(
         kind,
         proposal,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::event::Tier;
+    use crate::toolmap::{ToolMap, ToolMapConfig, ToolRule};
+
+    fn proposal(tier: &str, kind: &str) -> Event {
+        let body = format!(r#"{{"tier":"{tier}","action":{{"type":"{kind}"}}}}"#);
+        let body = crate::gate::parse_body(body.as_bytes()).unwrap();
+        crate::gate::proposal_event(&body, "a", "p-1".into(), Timestamp::now()).unwrap()
+    }
+
+    #[test]
+    fn a_mapped_tool_cannot_be_declared_below_its_tier_and_unmapped_ones_keep_theirs() {
+        let rule = |pattern: &str, tier| ToolRule {
+            pattern: pattern.into(),
+            tier,
+            reason_code: None,
+            target_system: None,
+            environment: None,
+            reversibility: None,
+        };
+        let config = ToolMapConfig {
+            default_tier: Some(Tier::T3),
+            default_reason: None,
+            map: vec![rule("db.drop*", Tier::T3), rule("clock.*", Tier::T0)],
+        };
+        let map = ToolMap::from_config(&config, &[]).unwrap();
+        let tier_of = |declared, kind| {
+            let mut p = proposal(declared, kind);
+            apply_tool_map(&mut p, &map);
+            p.tier.unwrap()
+        };
+        assert_eq!(tier_of("T0", "db.drop_table"), Tier::T3);
+        // The map raises, never lowers.
+        assert_eq!(tier_of("T2", "clock.now"), Tier::T2);
+        assert_eq!(tier_of("T0", "clock.now"), Tier::T0);
+        // The default tier is not a floor for types no rule names.
+        assert_eq!(tier_of("T1", "k8s.scale"), Tier::T1);
+    }
 }

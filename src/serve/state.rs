@@ -39,6 +39,8 @@ pub struct Gate {
     pub metrics: Metrics,
     /// Webhook delivery, when targets are configured.
     pub webhooks: Option<crate::webhook::Webhooks>,
+    /// The `[tools]` section: a mapped tool's tier is a floor the proposal cannot go under.
+    pub tool_map: RwLock<Arc<crate::toolmap::ToolMap>>,
 }
 
 impl Gate {
@@ -53,6 +55,20 @@ impl Gate {
         match self.policy.write() {
             Ok(mut slot) => *slot = Arc::new(p),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(p),
+        }
+    }
+
+    pub fn tool_map(&self) -> Arc<crate::toolmap::ToolMap> {
+        match self.tool_map.read() {
+            Ok(m) => Arc::clone(&m),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub fn set_tool_map(&self, m: crate::toolmap::ToolMap) {
+        match self.tool_map.write() {
+            Ok(mut slot) => *slot = Arc::new(m),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(m),
         }
     }
 
