@@ -109,6 +109,11 @@ async fn projection_agrees_with_the_fold(store: &Store, events: &[Event]) {
         recent.incidents.len(),
         incidents.len() - closed + closed.min(load::CLOSED_SHOWN as usize)
     );
+    // New ids count incidents the situation does not carry.
+    assert_eq!(
+        recent.next_incident_id(),
+        custody::respond::work::next_incident_id(incidents)
+    );
     // A long-closed incident is read by id on demand.
     let first_closed = incidents
         .iter()

@@ -70,6 +70,8 @@ pub struct Situation {
     pub unresolved: Vec<(u64, Event)>,
     /// Events already rolled back: target event id → the rollback's `seq`.
     pub rollbacks: HashMap<String, u64>,
+    /// The highest `N` of any incident `INC-N` in the ledger, carried or not.
+    pub highest_incident: Option<u64>,
 }
 
 /// Closed incidents a situation read from the store carries besides the open ones.
@@ -91,6 +93,7 @@ impl Situation {
             agents: derived.agents,
             unresolved,
             rollbacks: derived.rolled_back,
+            highest_incident: None,
         }
     }
 
@@ -102,7 +105,21 @@ impl Situation {
             agents: p.agents,
             unresolved: p.unresolved,
             rollbacks: p.rolled_back,
+            highest_incident: p.highest_incident,
         }
+    }
+
+    /// The next free `INC-N` id, counting incidents this situation does not carry.
+    pub fn next_incident_id(&self) -> String {
+        let carried = super::work::next_incident_id(&self.incidents);
+        let carried: u64 = carried
+            .strip_prefix("INC-")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let next = self
+            .highest_incident
+            .map_or(carried, |h| carried.max(h + 1));
+        format!("INC-{next}")
     }
 
     /// The `seq` of a successful `control.rollback` of `event_id`, if it was rolled back.

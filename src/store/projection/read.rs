@@ -33,6 +33,8 @@ pub struct Projected {
     pub unresolved: Vec<(u64, Event)>,
     /// The seq of the first successful rollback of each event rolled back.
     pub rolled_back: HashMap<String, u64>,
+    /// The highest `N` of any incident `INC-N`, shown or not: where new ids start.
+    pub highest_incident: Option<u64>,
 }
 
 /// Which incidents a read returns.
@@ -95,9 +97,19 @@ async fn read_all<D: Db>(db: &mut D, which: Incidents) -> Result<Projected, Stor
         }
     };
     incidents.iter_mut().for_each(|r| r.truncate(1));
+    let highest_incident = db
+        .rows(
+            "SELECT incident_id FROM projection_incidents WHERE incident_id LIKE 'INC-%'",
+            &[],
+        )
+        .await?
+        .iter()
+        .filter_map(|r| r.first()?.text()?.strip_prefix("INC-")?.parse::<u64>().ok())
+        .max();
     let mut out = Projected {
         head: head.unwrap_or(0) as u64,
         incidents: incidents_from(incidents)?,
+        highest_incident,
         ..Projected::default()
     };
     for r in db
