@@ -225,7 +225,7 @@ impl PgStore {
             .await
             .map_err(query_err("taking the sealer lock"))?;
         let step = super::projection::rebuild_step(
-            &mut super::projection::db::Postgres(&mut *tx),
+            &mut super::projection::db::Postgres(&mut tx),
             chunk,
             reset,
         )
@@ -328,7 +328,7 @@ impl PgStore {
             .filter(|(_, r)| super::projection::is_projected(&r.event))
             .map(|(_, r)| (r.seq, r.event.clone()))
             .collect();
-        super::projection::advance(&mut super::projection::db::Postgres(&mut *tx), &projected)
+        super::projection::advance(&mut super::projection::db::Postgres(&mut tx), &projected)
             .await?;
         for w in ctx.side {
             for (sql, values, guarded) in super::gate::statements(w) {
