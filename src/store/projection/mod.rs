@@ -12,6 +12,7 @@
 //! and `Store::rebuild_projection` rebuilds it from the ledger when it is missing
 //! (`projection_meta.through` not NULL) or damaged.
 
+mod controls;
 pub(in crate::store) mod db;
 mod read;
 mod write;
