@@ -373,6 +373,7 @@ fn pg_operator_grants(role: &str, db: &str) -> Vec<String> {
         format!("GRANT INSERT ON events, search_text, checkpoints TO {role}"),
         format!("GRANT INSERT, UPDATE ON tree_state TO {role}"),
         format!("GRANT SELECT, INSERT, UPDATE (revoked_at, revoked_by) ON credentials TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON projection_meta, projection_incidents, projection_links, projection_agents, projection_rollbacks, projection_intents TO {role}"),
     ]
 }
 

@@ -199,6 +199,7 @@ fn grants(role: &str, db: &str, writes: bool) -> Vec<String> {
             "GRANT SELECT ON events, checkpoints, ledger_meta, tree_state, search_text, \
              _sqlx_migrations TO {role}"
         ),
+        format!("GRANT SELECT ON projection_meta, projection_incidents, projection_links, projection_agents, projection_rollbacks, projection_intents TO {role}"),
     ];
     if writes {
         sql.push(format!(
@@ -208,6 +209,7 @@ fn grants(role: &str, db: &str, writes: bool) -> Vec<String> {
         sql.push(format!(
             "GRANT SELECT, INSERT, UPDATE (revoked_at, revoked_by) ON credentials TO {role}"
         ));
+        sql.push(format!("GRANT INSERT, UPDATE, DELETE ON projection_meta, projection_incidents, projection_links, projection_agents, projection_rollbacks, projection_intents TO {role}"));
     }
     sql
 }

@@ -147,7 +147,20 @@ async fn write(
     playbooks: &PlaybookSet,
     cmd: IncidentCommand,
 ) -> Result<ExitCode, Stop> {
-    let situation = load::situation(store).await?;
+    let mut situation = load::situation(store).await?;
+    // An incident closed long ago is not among those the situation carries: read it by id.
+    let named = match &cmd {
+        IncidentCommand::Playbook(a) => Some(&a.id),
+        IncidentCommand::Step(a) => Some(&a.id),
+        IncidentCommand::Contain(a) | IncidentCommand::Resolve(a) => Some(&a.id),
+        IncidentCommand::Close(a) => Some(&a.id),
+        _ => None,
+    };
+    if let Some(id) = named.filter(|id| situation.incident(id).is_none()) {
+        if let Some(found) = load::incident(store, id).await? {
+            situation.incidents.push(found);
+        }
+    }
     let sealing = response::sealing(env)?;
     let w = Writer {
         env,
@@ -241,7 +254,7 @@ impl Writer<'_> {
             self.playbook(name)?;
         }
         let worst = triggers.iter().max_by_key(|e| e.tier);
-        let id = work::next_incident_id(&self.situation.incidents);
+        let id = self.situation.next_incident_id();
         let title = args
             .title
             .or_else(|| worst.map(work::default_title))

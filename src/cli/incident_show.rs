@@ -8,6 +8,7 @@ use crate::event::{Event, Timestamp};
 use crate::incident::{Incident, IncidentState, Timers};
 use crate::playbook::{Checklist, PlaybookSet, StepStatus};
 use crate::respond::load::{self, Situation};
+use crate::store::projection::{ProjectedIncidents, ProjectionState};
 use std::collections::HashMap;
 use std::process::ExitCode;
 
@@ -26,7 +27,7 @@ pub struct ShowArgs {
 
 pub async fn list(env: &Env, args: ListArgs) -> Result<ExitCode, Stop> {
     let store = response::open_for_reading(env).await?;
-    let situation = load::situation(&store).await;
+    let situation = load::situation_of(&store, ProjectedIncidents::All).await;
     store.close().await;
     let situation = situation?;
     let now = Timestamp::now();
@@ -88,25 +89,40 @@ fn warn_unresolved(situation: &Situation) {
 
 pub async fn show(env: &Env, playbooks: &PlaybookSet, args: ShowArgs) -> Result<ExitCode, Stop> {
     let store = response::open_for_reading(env).await?;
-    let situation = load::situation(&store).await;
-    let situation = match situation {
-        Ok(s) => s,
+    let found = load::incident(&store, &args.id).await;
+    let found = match found {
+        Ok(None) if !matches!(store.projection_state().await, Ok(ProjectionState::Current)) => {
+            load::situation_of(&store, ProjectedIncidents::All)
+                .await
+                .map(|s| s.incident(&args.id).cloned())
+        }
+        other => other,
+    };
+    let inc = match found {
+        Ok(Some(inc)) => inc,
+        Ok(None) => {
+            store.close().await;
+            return response::refuse(format!(
+                "there is no incident `{}` in this ledger (see `custody incident list`)",
+                args.id
+            ));
+        }
         Err(e) => {
             store.close().await;
             return Err(e.into());
         }
     };
-    let Some(inc) = situation.incident(&args.id) else {
-        store.close().await;
-        return response::refuse(format!(
-            "there is no incident `{}` in this ledger (see `custody incident list`)",
-            args.id
-        ));
-    };
+    let inc = &inc;
     let mut triggers = Vec::new();
     for id in &inc.triggers {
         if let Ok(Some(found)) = load::event_by_id(&store, id).await {
             triggers.push(found);
+        }
+    }
+    let mut linked = Vec::new();
+    for id in &inc.events {
+        if let Ok(Some(found)) = load::event_by_id(&store, id).await {
+            linked.push(found);
         }
     }
     store.close().await;
@@ -124,7 +140,7 @@ pub async fn show(env: &Env, playbooks: &PlaybookSet, args: ShowArgs) -> Result<
         Some((name, None)) => println!("\nplaybook `{}` is not loaded here", untrusted(name)),
         None => suggest(inc, playbooks),
     }
-    events(inc, &situation);
+    events(inc, &linked);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -270,9 +286,8 @@ fn suggest(inc: &Incident, playbooks: &PlaybookSet) {
 }
 
 /// The incident's own events and the linked control events, in ledger order.
-fn events(inc: &Incident, situation: &Situation) {
-    let by_id: HashMap<&str, &(u64, Event)> = situation
-        .events
+fn events(inc: &Incident, linked: &[(u64, Event)]) {
+    let by_id: HashMap<&str, &(u64, Event)> = linked
         .iter()
         .map(|pair| (pair.1.event_id.as_str(), pair))
         .collect();

@@ -20,6 +20,7 @@ mod mcp;
 mod operator;
 mod output;
 mod policy;
+mod projection;
 mod response;
 mod rollback;
 mod seed;
@@ -121,6 +122,9 @@ pub enum Command {
     /// Check the gate's Cedar policy offline: `policy test PROPOSALS.jsonl` prints each decision.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// The incident and control state derived beside the ledger: `projection verify`, `projection rebuild`.
+    #[command(subcommand)]
+    Projection(projection::ProjectionCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) for custody.
@@ -154,6 +158,7 @@ impl Env {
                 | Command::Serve(_)
                 | Command::McpProxy(_)
                 | Command::Policy(_)
+                | Command::Projection(_)
                 | Command::Approvals(_),
             ) => authn::Need::Nothing,
             _ => authn::Need::Operator,
@@ -286,6 +291,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         None => {
             let store = env.open_store().await?;
+            if !read_only && store.check_writable().is_ok() {
+                projection::catch_up(&store).await?;
+            }
             let shown = console::open(&env, &cli.console, store.clone()).await;
             store.close().await;
             shown?;
@@ -316,6 +324,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             approvals::decide(&env, args, crate::gate::Verdict::Deny, read_only).await
         }
         Some(Command::Policy(cmd)) => policy::run(&env, cmd),
+        Some(Command::Projection(cmd)) => projection::run(&env, cmd).await,
         Some(Command::Agent(cmd)) => agent::run(&env, cmd, read_only).await,
         Some(Command::Operator(cmd)) => operator::run(&env, cmd, read_only).await,
         Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS), // answered above

@@ -35,6 +35,8 @@ pub struct VerifyArgs {
     /// Also run the database engine's own consistency check (SQLite `PRAGMA
     /// integrity_check`: pages and indexes). It reads the whole file again; use it on
     /// an evidence copy, after a crash or disk trouble, or when results look wrong.
+    /// Also re-derives the projection (incidents, control state, rollback marks, open
+    /// intents) from the ledger and warns of any difference.
     #[arg(long)]
     pub deep: bool,
 }
@@ -72,8 +74,15 @@ pub async fn run(env: &Env, args: VerifyArgs) -> anyhow::Result<ExitCode> {
         (Ok(_), true) => Some(store.integrity_check().await),
         _ => None,
     };
+    let projection = match (&report, args.deep) {
+        (Ok(_), true) => Some(projection_warnings(&store).await),
+        _ => None,
+    };
     store.close().await;
     let mut report = report?;
+    report
+        .warnings
+        .extend(projection.transpose()?.unwrap_or_default());
     match deep.transpose()? {
         Some(IntegrityCheck::Failed(lines)) => {
             let shown: Vec<&str> = lines.iter().take(10).map(String::as_str).collect();
@@ -168,4 +177,29 @@ fn verifiers(env: &Env, args: &VerifyArgs) -> anyhow::Result<Vec<NoteVerifier>> 
         anyhow::bail!("no verifier key to check checkpoint signatures with: pass --key NAME+ID+KEY (from `custody key` on the machine that sealed)");
     }
     Ok(keys)
+}
+
+/// `--deep`: the projection (derived incident and control state) re-derived from the
+/// ledger; each difference is a warning, since the ledger itself is not at fault and
+/// `custody projection rebuild` repairs it.
+async fn projection_warnings(store: &crate::store::Store) -> anyhow::Result<Vec<String>> {
+    use crate::store::projection::ProjectionState;
+    if let ProjectionState::Behind { through } = store.projection_state().await? {
+        return Ok(vec![format!(
+            "projection: behind the ledger (folded through seq {through}); \
+             `custody projection rebuild` brings it up to date"
+        )]);
+    }
+    let diffs = crate::respond::derived::check(store).await?;
+    let n = diffs.len();
+    let mut out: Vec<String> = diffs
+        .into_iter()
+        .map(|d| format!("projection: {d}"))
+        .collect();
+    if n > 0 {
+        out.push(format!(
+            "projection: {n} difference(s) from the ledger; `custody projection rebuild` rebuilds it"
+        ));
+    }
+    Ok(out)
 }

@@ -32,6 +32,8 @@ pub enum Effect {
     CountTiers,
     /// Re-derive incidents and control state from the ledger.
     LoadSituation,
+    /// Read one incident by id (one the situation does not carry: closed long ago).
+    LoadIncident { id: String },
     /// Seal incident events in one transaction (`respond_io` stamps ids and the session).
     Seal {
         events: Vec<Event>,

@@ -205,8 +205,8 @@ fn run_command(app: &mut App, cmd: Command, now: Timestamp) -> Vec<Effect> {
         Command::IncidentView(id) => {
             if let Some(id) = &id {
                 if app.response.situation.incident(id).is_none() {
-                    app.status = Some(Status::warning(format!("no incident `{id}`")));
-                    return vec![];
+                    // Closed long ago, or no such incident: read it by id.
+                    return vec![Effect::LoadIncident { id: id.clone() }];
                 }
             }
             app.response.focus = id;

@@ -53,6 +53,11 @@ pub enum Msg {
     Tick,
     /// Incidents, control state and open intents, freshly derived from the ledger.
     Situation(Box<crate::respond::load::Situation>),
+    /// One incident read by id (`Effect::LoadIncident`); `None` when there is none.
+    Incident {
+        id: String,
+        incident: Option<Box<crate::incident::Incident>>,
+    },
     /// Incident events were sealed (`Ok(seqs)`) or refused.
     Sealed {
         what: String,

@@ -146,6 +146,7 @@ pub fn perform(effect: Effect, io: &mut Io, screen: &mut Screen, window_ms: i64)
             ))));
         }
         Effect::LoadSituation => responder.load_situation(),
+        Effect::LoadIncident { id } => responder.load_incident(id),
         Effect::Seal {
             events,
             checkpoint,

@@ -60,6 +60,21 @@ impl Responder<'_> {
         });
     }
 
+    /// `Effect::LoadIncident`.
+    pub fn load_incident(&self, id: String) {
+        let (store, tx) = (self.store.clone(), self.tx.clone());
+        tokio::spawn(async move {
+            let msg = match load::incident(&store, &id).await {
+                Ok(incident) => Msg::Incident {
+                    id,
+                    incident: incident.map(Box::new),
+                },
+                Err(e) => Msg::Status(Status::error(format!("loading incident {id}: {e}"))),
+            };
+            let _ = tx.send(msg);
+        });
+    }
+
     /// `Effect::Seal`.
     pub fn seal(&self, events: Vec<Event>, checkpoint: bool, what: String) {
         let (store, tx, sealing) = (self.store.clone(), self.tx.clone(), self.sealing.clone());
@@ -151,11 +166,9 @@ async fn prepare<'a>(
         .as_ref()
         .map_err(|e| Refused::CannotSeal(e.clone()))?;
     let incident = match step {
-        Some((id, _)) => load::situation(store)
+        Some((id, _)) => load::incident(store, id)
             .await
-            .map_err(ActionError::Incident)?
-            .incident(id)
-            .cloned(),
+            .map_err(ActionError::Incident)?,
         None => None,
     };
     Ok((ctx, incident))

@@ -287,3 +287,88 @@ fn a_paused_agent_stays_in_the_agents_view_even_when_quiet() {
     let ids: Vec<&str> = app.agents.agents.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids, ["quiet-bot"]);
 }
+
+#[test]
+fn an_incident_the_situation_does_not_carry_is_read_by_id_and_shown() {
+    let mut app = console("ana", "T3");
+    key(&mut app, KeyCode::Char(':'));
+    type_text(&mut app, "incident INC-1001");
+    let effects = key(&mut app, KeyCode::Enter);
+    let [Effect::LoadIncident { id }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(id, "INC-1001");
+
+    // Closed long ago: the store reads it by id, the view shows it, and a fresh
+    // situation without it (open and recent incidents only) keeps it in view.
+    let opening = crate::incident::record::open(
+        "ev-open".into(),
+        now(),
+        "ana",
+        crate::incident::IncidentParams::new("INC-1001"),
+        &[],
+        "An old one.",
+    );
+    let incident = crate::incident::derive([&opening]).remove(0);
+    update(
+        &mut app,
+        Msg::Incident {
+            id: "INC-1001".into(),
+            incident: Some(Box::new(incident)),
+        },
+        now(),
+    );
+    assert_eq!(app.view, View::Incident);
+    assert_eq!(app.response.incident().unwrap().id, "INC-1001");
+    let later = Situation {
+        through: 50,
+        ..Situation::default()
+    };
+    update(&mut app, Msg::Situation(Box::new(later)), now());
+    assert_eq!(app.response.incident().unwrap().id, "INC-1001");
+
+    // No such incident: a warning, and the view stays as it was.
+    update(
+        &mut app,
+        Msg::Incident {
+            id: "INC-9".into(),
+            incident: None,
+        },
+        now(),
+    );
+    assert!(app
+        .status
+        .clone()
+        .unwrap()
+        .text
+        .contains("no incident `INC-9`"));
+}
+
+#[test]
+fn a_response_event_on_the_tail_reads_the_situation_again_from_the_store() {
+    let mut app = console("ana", "T3");
+    let mut pause = row(60, "T2");
+    pause.event = serde_json::from_str(
+        r#"{"event_id":"p1","time":"2026-11-23T11:00:00Z","kind":"control.pause","agent":{"id":"data-sync"},"outcome":{"status":"success"},"sealed_by":"custody"}"#,
+    )
+    .unwrap();
+    let effects = update(
+        &mut app,
+        Msg::Appended {
+            rows: vec![row(59, "T1"), pause],
+            head_seq: 60,
+        },
+        now(),
+    );
+    assert!(effects.contains(&Effect::LoadSituation), "{effects:?}");
+    // An agent's own action changes no incident: nothing is read.
+    let effects = update(
+        &mut app,
+        Msg::Appended {
+            rows: vec![row(61, "T1")],
+            head_seq: 61,
+        },
+        now(),
+    );
+    assert!(!effects.contains(&Effect::LoadSituation), "{effects:?}");
+}

@@ -52,8 +52,8 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             vec![]
         }
         Msg::Appended { rows, head_seq } => {
-            response::absorb(app, &rows);
-            let mut effects = approvals::on_appended(app, &rows);
+            let mut effects = response::absorb(app, &rows);
+            effects.extend(approvals::on_appended(app, &rows));
             effects.extend(super::now::on_appended(app, &rows));
             on_appended(app, rows, head_seq);
             effects
@@ -128,6 +128,7 @@ fn route(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
             response::on_loaded(app, *situation);
             vec![]
         }
+        Msg::Incident { id, incident } => response::on_incident(app, id, incident.map(|i| *i)),
         Msg::Sealed { what, result } => response::on_sealed(app, what, result),
         Msg::Executed { what, result } => response::on_executed(app, what, result),
         Msg::RollbackCandidates {

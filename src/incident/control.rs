@@ -12,9 +12,10 @@
 //! `control.resume` from a producer does not make a paused agent active.
 
 use crate::event::{Event, OutcomeStatus, Timestamp};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ControlState {
     Active,
     Paused,
@@ -33,7 +34,7 @@ impl ControlState {
 }
 
 /// Who changed an agent's control state, when and why.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlMark {
     pub by: String,
     pub at: Timestamp,
@@ -45,7 +46,7 @@ pub struct ControlMark {
 }
 
 /// One agent's control state. Agents never paused or revoked do not appear: they are active.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AgentControl {
     pub agent: String,
     pub paused: Option<ControlMark>,
@@ -147,7 +148,7 @@ pub fn apply(agents: &mut HashMap<String, AgentControl>, e: &Event) {
 }
 
 /// The agent a control event acts on: its `agent`, else an `agent://ID` resource.
-fn target_agent(e: &Event) -> Option<String> {
+pub fn target_agent(e: &Event) -> Option<String> {
     e.agent_id()
         .or_else(|| {
             e.action

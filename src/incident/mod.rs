@@ -48,8 +48,8 @@ mod control;
 pub mod record;
 
 pub use control::{
-    agent_states, apply as apply_control, exercise_agent_states, AgentControl, ControlMark,
-    ControlState,
+    agent_states, apply as apply_control, exercise_agent_states, target_agent, AgentControl,
+    ControlMark, ControlState,
 };
 pub use record::{DeclaredState, IncidentParams, StepWord};
 
@@ -100,7 +100,8 @@ impl fmt::Display for Severity {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum IncidentState {
     Open,
     Contained,
@@ -120,7 +121,7 @@ impl IncidentState {
 }
 
 /// A checklist change as the ledger recorded it, with the playbook it was made under.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IncidentStep {
     pub playbook: Option<String>,
     pub record: StepRecord,
@@ -128,7 +129,7 @@ pub struct IncidentStep {
 }
 
 /// One incident as the ledger tells it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Incident {
     pub id: String,
     pub title: String,
@@ -161,7 +162,9 @@ pub struct Incident {
     pub links: Vec<String>,
     /// When its agent first acted after containment (a `detection.violation`), and how
     /// often: the incident then reads "containment breached", never contained.
+    #[serde(default)]
     pub breached_at: Option<Timestamp>,
+    #[serde(default)]
     pub breaches: u64,
 }
 
@@ -222,14 +225,16 @@ impl Incident {
         self.state = self.state.max(state);
     }
 
-    /// A later state implies the earlier ones, at the latest when it was reached.
-    fn settle(&mut self) {
+    /// A later state implies the earlier ones, at the latest when it was reached: the
+    /// incident as `derive` returns it. `Fold` holds incidents before this step.
+    pub fn settled(mut self) -> Incident {
         if self.resolved_at.is_none() {
             self.resolved_at = self.closed_at;
         }
         if self.contained_at.is_none() {
             self.contained_at = self.resolved_at;
         }
+        self
     }
 }
 
@@ -238,48 +243,56 @@ impl Incident {
 /// `incident.*` and `control.*` records custody did not seal (`Event::is_trusted`).
 pub fn derive<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Incident> {
     let events: Vec<&Event> = events.into_iter().filter(|e| e.is_trusted()).collect();
-    let mut incidents: Vec<Incident> = Vec::new();
-    let mut by_link: HashMap<String, usize> = HashMap::new();
-    for e in events.iter().filter(|e| e.kind == "incident.open") {
-        let Some(params) = record::read(e) else {
-            continue;
-        };
-        if by_link.contains_key(&params.incident) {
-            continue;
-        }
-        let i = incidents.len();
-        let incident = record::opened(e, params);
-        for link in &incident.links {
-            by_link.entry(link.clone()).or_insert(i);
-        }
-        incidents.push(incident);
+    let mut fold = Fold::default();
+    for e in &events {
+        fold.open(e);
     }
     for e in events {
-        let (params, target) = if e.kind.starts_with("incident.") {
-            let params = record::read(e);
-            let target = params.as_ref().and_then(|p| by_link.get(&p.incident));
-            (params, target)
-        } else if is_linked_kind(&e.kind) {
-            (None, linked_incident(e, &by_link))
-        } else if e.kind == "detection.violation" {
-            let target = linked_incident(e, &by_link).copied().or_else(|| {
-                let agent = e.agent_id()?;
-                incidents.iter().rposition(|i| {
-                    i.state != IncidentState::Closed && i.agent.as_deref() == Some(agent)
-                })
-            });
-            if let Some(incident) = target.and_then(|i| incidents.get_mut(i)) {
-                incident.events.push(e.event_id.clone());
-                incident.breaches += 1;
-                incident.breached_at.get_or_insert(e.time);
-            }
-            continue;
-        } else {
-            continue;
-        };
-        let Some(incident) = target.and_then(|&i| incidents.get_mut(i)) else {
-            continue;
-        };
+        fold.apply(e);
+    }
+    fold.finish()
+}
+
+/// The state `derive` folds, kept open so a reader can advance it a batch at a time (the
+/// store's projection): `derive` is `open` over every event, then `apply` over every
+/// event, then `finish`. Incidents are held unsettled (see `Incident::settled`).
+#[derive(Debug, Clone, Default)]
+pub struct Fold {
+    pub incidents: Vec<Incident>,
+    /// Which incident each link names: the first incident to claim a link keeps it.
+    pub by_link: HashMap<String, usize>,
+}
+
+impl Fold {
+    /// Opens the incident `e` opens (an `incident.open` custody sealed, for an id no
+    /// incident links yet); its index, or `None` when it opens nothing new.
+    pub fn open(&mut self, e: &Event) -> Option<usize> {
+        if e.kind != "incident.open" || !e.is_trusted() {
+            return None;
+        }
+        let params = record::read(e)?;
+        if self.by_link.contains_key(&params.incident) {
+            return None;
+        }
+        let i = self.incidents.len();
+        let incident = record::opened(e, params);
+        for link in &incident.links {
+            self.by_link.entry(link.clone()).or_insert(i);
+        }
+        self.incidents.push(incident);
+        Some(i)
+    }
+
+    /// Folds one event into the incident it belongs to; the incident's index, or `None`
+    /// when it belongs to none. Pass events in ledger order.
+    pub fn apply(&mut self, e: &Event) -> Option<usize> {
+        let i = self.target(e)?;
+        let params = e
+            .kind
+            .starts_with("incident.")
+            .then(|| record::read(e))
+            .flatten();
+        let incident = self.incidents.get_mut(i)?;
         incident.events.push(e.event_id.clone());
         if e.time < incident.started_at {
             incident.started_at = e.time;
@@ -293,19 +306,70 @@ pub fn derive<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Incident> 
                     incident.summary = e.justification.clone();
                 }
             }
+            ("detection.violation", _) => {
+                incident.breaches += 1;
+                incident.breached_at.get_or_insert(e.time);
+            }
             (kind, _) if contains(kind, e) => incident.reach(IncidentState::Contained, e.time),
             _ => {}
         }
+        Some(i)
     }
-    for incident in &mut incidents {
-        incident.settle();
+
+    /// The incident `apply` would fold `e` into, without folding it.
+    pub fn target(&self, e: &Event) -> Option<usize> {
+        if !e.is_trusted() {
+            return None;
+        }
+        if e.kind.starts_with("incident.") {
+            let params = record::read(e)?;
+            self.by_link.get(&params.incident).copied()
+        } else if is_linked_kind(&e.kind) {
+            linked_incident(e, &self.by_link).copied()
+        } else {
+            None
+        }
     }
-    incidents
+
+    /// The incidents, settled, in the order they were opened.
+    pub fn finish(self) -> Vec<Incident> {
+        self.incidents.into_iter().map(Incident::settled).collect()
+    }
+}
+
+/// The links an event may be looked up by when it is folded: the incident an
+/// `incident.*` event names, or the incident and correlation id a linked event carries.
+/// Empty for events no incident can hold.
+pub fn link_keys(e: &Event) -> Vec<String> {
+    if e.kind.starts_with("incident.") {
+        let Some(p) = record::read(e) else {
+            return Vec::new();
+        };
+        let mut keys = vec![p.incident];
+        if e.kind == "incident.open" {
+            keys.extend(e.correlation_id().map(str::to_string));
+        }
+        keys
+    } else if is_linked_kind(&e.kind) {
+        let named = e
+            .action
+            .as_ref()
+            .and_then(|a| a.params.as_ref())
+            .and_then(|p| p.get("incident"))
+            .and_then(|v| v.as_str());
+        named
+            .into_iter()
+            .chain(e.correlation_id())
+            .map(str::to_string)
+            .collect()
+    } else {
+        Vec::new()
+    }
 }
 
 /// Events that belong to an incident by correlation: the responders' controls and calls.
 fn is_linked_kind(kind: &str) -> bool {
-    kind.starts_with("control.") || kind == "human.intervention"
+    kind.starts_with("control.") || kind == "human.intervention" || kind == "detection.violation"
 }
 
 fn linked_incident<'m>(e: &Event, by_link: &'m HashMap<String, usize>) -> Option<&'m usize> {

@@ -12,7 +12,7 @@ use super::{Playbook, Step, StepKind};
 use crate::event::Timestamp;
 
 /// A change an operator asks for on one step.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum StepChange {
     /// Begin the step (for an action step: its executor is about to run).
     Start,
@@ -25,7 +25,7 @@ pub enum StepChange {
 }
 
 /// One change as recorded in the ledger: what, to which step, by whom, when.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepRecord {
     pub step: String,
     pub change: StepChange,

@@ -1,11 +1,12 @@
 //! Reading what responders need from the store: the events incidents and control state
 //! are derived from, and single events by id. Derivation itself is pure (`incident`).
 
-use super::events::{unresolved_intents, CONTROL_KINDS};
+use super::events::CONTROL_KINDS;
 use crate::event::Event;
 use crate::incident::{self, AgentControl, Incident};
 use crate::ledger::seal::event_from_record;
 use crate::query::{Filter, Page};
+use crate::store::projection::{Projected, ProjectedIncidents, ProjectionState};
 use crate::store::{Store, StoreError};
 use std::collections::HashMap;
 
@@ -55,56 +56,75 @@ pub fn slim(mut e: Event) -> Event {
     e
 }
 
-/// The response side of the ledger, derived.
+/// The response side of the ledger, derived: read from the store's projection
+/// (`situation`), or folded from events (`Situation::derive`, for tests and tools).
 #[derive(Debug, Clone, Default)]
 pub struct Situation {
-    /// The response events with their `seq`, in ledger order.
-    pub events: Vec<(u64, Event)>,
+    /// The newest `seq` this situation reflects: response events after it are not in it.
+    pub through: u64,
+    /// Incidents in the order they were opened: every one not closed, and the newest
+    /// closed ones (`CLOSED_SHOWN`); others are read by id on demand.
     pub incidents: Vec<Incident>,
     pub agents: HashMap<String, AgentControl>,
     /// Control intents no result points to, with their `seq`.
     pub unresolved: Vec<(u64, Event)>,
+    /// Events already rolled back: target event id → the rollback's `seq`.
+    pub rollbacks: HashMap<String, u64>,
+    /// The highest `N` of any incident `INC-N` in the ledger, carried or not.
+    pub highest_incident: Option<u64>,
 }
 
+/// Closed incidents a situation read from the store carries besides the open ones.
+pub const CLOSED_SHOWN: u32 = 20;
+
 impl Situation {
-    /// Records of custody's kinds that custody did not seal are kept in `events` (the
-    /// console shows them as forged-looking) but change nothing derived.
+    /// The pure folds over response events in ledger order, with their `seq`. Records of
+    /// custody's kinds that custody did not seal change nothing derived.
     pub fn derive(events: Vec<(u64, Event)>) -> Situation {
-        let trusted = || events.iter().map(|(_, e)| e).filter(|e| e.is_trusted());
-        let incidents = incident::derive(trusted());
-        let agents = incident::agent_states(trusted());
-        let open: Vec<&Event> = unresolved_intents(trusted());
+        let derived = super::derived::derive(&events);
         let unresolved = events
             .iter()
-            .filter(|(_, e)| open.iter().any(|o| o.event_id == e.event_id))
+            .filter(|(_, e)| derived.unresolved.contains(&e.event_id))
             .cloned()
             .collect();
         Situation {
-            events,
-            incidents,
-            agents,
+            through: events.last().map_or(0, |(seq, _)| *seq),
+            incidents: derived.incidents,
+            agents: derived.agents,
             unresolved,
+            rollbacks: derived.rolled_back,
+            highest_incident: None,
         }
+    }
+
+    /// A situation as the store's projection holds it.
+    pub fn from_projection(p: Projected) -> Situation {
+        Situation {
+            through: p.head,
+            incidents: p.incidents,
+            agents: p.agents,
+            unresolved: p.unresolved,
+            rollbacks: p.rolled_back,
+            highest_incident: p.highest_incident,
+        }
+    }
+
+    /// The next free `INC-N` id, counting incidents this situation does not carry.
+    pub fn next_incident_id(&self) -> String {
+        let carried = super::work::next_incident_id(&self.incidents);
+        let carried: u64 = carried
+            .strip_prefix("INC-")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1000);
+        let next = self
+            .highest_incident
+            .map_or(carried, |h| carried.max(h + 1));
+        format!("INC-{next}")
     }
 
     /// The `seq` of a successful `control.rollback` of `event_id`, if it was rolled back.
     pub fn rolled_back(&self, event_id: &str) -> Option<u64> {
-        self.events
-            .iter()
-            .filter(|(_, e)| {
-                e.kind == "control.rollback"
-                    && e.is_trusted()
-                    && e.outcome_status() == Some(crate::event::OutcomeStatus::Success)
-            })
-            .find(|(_, e)| {
-                e.action
-                    .as_ref()
-                    .and_then(|a| a.params.as_ref())
-                    .and_then(|p| p.get("target_event"))
-                    .and_then(|v| v.as_str())
-                    == Some(event_id)
-            })
-            .map(|(seq, _)| *seq)
+        self.rollbacks.get(event_id).copied()
     }
 
     /// `plan::split_rollback`, with actions already rolled back moved to those that
@@ -138,14 +158,53 @@ impl Situation {
     }
 }
 
-/// Loads every response event and derives incidents, control state and open intents.
+/// Incidents, control state, open intents and rollback marks, read from the store's
+/// projection (rebuilt from the ledger first when it is missing or behind): what opening
+/// the console costs does not grow with the history.
 pub async fn situation(store: &Store) -> Result<Situation, StoreError> {
+    situation_of(store, ProjectedIncidents::OpenAndRecent(CLOSED_SHOWN)).await
+}
+
+/// `situation`, with the incidents `which` asks for. A projection that is behind is
+/// rebuilt first; on a store opened for reading it cannot be, and the situation is
+/// folded from the ledger's response events instead.
+pub async fn situation_of(
+    store: &Store,
+    which: ProjectedIncidents,
+) -> Result<Situation, StoreError> {
+    if store.projection_state().await? != ProjectionState::Current {
+        if store.check_writable().is_err() {
+            let events = all_response_events(store, u64::MAX).await?;
+            return Ok(Situation::derive(events));
+        }
+        store
+            .rebuild_projection(false, REBUILD_CHUNK, |_, _| {})
+            .await?;
+    }
+    Ok(Situation::from_projection(store.projected(which).await?))
+}
+
+/// Response events folded per write transaction when the projection is rebuilt.
+pub const REBUILD_CHUNK: usize = 2000;
+
+/// One incident by id, open or closed long ago, from the projection.
+pub async fn incident(store: &Store, id: &str) -> Result<Option<Incident>, StoreError> {
+    store.projected_incident(id).await
+}
+
+/// Every response event up to `through`, oldest first, trimmed (`slim`): what the
+/// projection is checked against.
+pub async fn all_response_events(
+    store: &Store,
+    through: u64,
+) -> Result<Vec<(u64, Event)>, StoreError> {
     let filter = Filter {
         kinds: response_kinds(),
         ..Filter::default()
     };
-    let events = all_events(store, &filter, slim).await?;
-    Ok(Situation::derive(events))
+    let mut events = all_events(store, &filter, slim).await?;
+    events.retain(|(seq, _)| *seq <= through);
+    Ok(events)
 }
 
 /// The agent registry, folded from the `agent.registry` events custody sealed.

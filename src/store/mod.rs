@@ -10,6 +10,7 @@ pub mod gate;
 mod ledger_state;
 mod location;
 mod postgres;
+pub mod projection;
 pub mod query;
 mod read;
 mod row;

@@ -26,7 +26,7 @@ pub fn open_incident(app: &mut App) -> Vec<Effect> {
         return refuse(app, "select the event the incident is about first");
     };
     let e = row.event;
-    let id = work::next_incident_id(&app.response.situation.incidents);
+    let id = app.response.situation.next_incident_id();
     let tier = e.tier.unwrap_or(Tier::T2);
     let suggested: Vec<String> =
         crate::playbook::applicable(&app.response.playbooks, tier, e.reason_code.as_deref())

@@ -298,47 +298,48 @@ pub fn list_controlled_agents(app: &mut App) {
     app.agents.agents.extend(extra);
 }
 
-/// A situation read from the store; events the tail delivered after that read began are
-/// kept.
-pub fn on_loaded(app: &mut App, loaded: Situation) {
-    let last = loaded.events.last().map_or(0, |(seq, _)| *seq);
-    let newer: Vec<(u64, Event)> = app
-        .response
-        .situation
-        .events
-        .iter()
-        .filter(|(seq, _)| *seq > last)
-        .cloned()
-        .collect();
-    if newer.is_empty() {
-        return on_situation(app, loaded);
-    }
-    let mut events = loaded.events;
-    events.extend(newer);
-    on_situation(app, Situation::derive(events));
-}
-
-/// Folds newly sealed response events into the situation, in memory: the live tail
-/// already carries them, so incidents and control state follow the ledger without
-/// reading it again (a busy log appends such events every few seconds).
-pub fn absorb(app: &mut App, rows: &[super::app::Row]) {
-    let last = app
-        .response
-        .situation
-        .events
-        .last()
-        .map_or(0, |(seq, _)| *seq);
-    let fresh: Vec<(u64, Event)> = rows
-        .iter()
-        .filter(|r| r.seq > last && is_response_kind(&r.event.kind))
-        .map(|r| (r.seq, crate::respond::load::slim(r.event.clone())))
-        .collect();
-    if fresh.is_empty() {
+/// A situation read from the store. One older than the situation shown (two reads
+/// crossed) is dropped; an incident opened by id that it does not carry is kept.
+pub fn on_loaded(app: &mut App, mut loaded: Situation) {
+    if loaded.through < app.response.situation.through {
         return;
     }
-    // Most response events on a busy log are agents' own rollbacks and human
-    // interventions: kept (the rolled-back check reads them), but only events that can
-    // change an incident, a control state or an open intent are worth a new derivation.
+    if let Some(id) = &app.response.focus {
+        if loaded.incident(id).is_none() {
+            if let Some(kept) = app.response.situation.incident(id).cloned() {
+                loaded.incidents.insert(0, kept);
+            }
+        }
+    }
+    on_situation(app, loaded);
+}
+
+/// One incident read by id: shown in the Incident view, or a warning when there is none.
+pub fn on_incident(app: &mut App, id: String, incident: Option<Incident>) -> Vec<Effect> {
+    let Some(incident) = incident else {
+        app.status = Some(Status::warning(format!("no incident `{id}`")));
+        return vec![];
+    };
+    if app.response.situation.incident(&id).is_none() {
+        app.response.situation.incidents.insert(0, incident);
+    }
+    app.response.focus = Some(id);
+    app.response.selected_step = 0;
+    app.view = View::Incident;
+    vec![]
+}
+
+/// Newly sealed response events from the live tail. Rollback marks are noted in memory;
+/// events that can change an incident, a control state or an open intent make the
+/// situation be read again from the store's projection (which the same transaction that
+/// sealed them advanced), so nothing here grows with the history.
+pub fn absorb(app: &mut App, rows: &[super::app::Row]) -> Vec<Effect> {
+    let through = app.response.situation.through;
+    let fresh: Vec<&Event> = rows
+        .iter()
+        .filter(|r| r.seq > through && is_response_kind(&r.event.kind))
+        .map(|r| &r.event)
+        .collect();
     let open: Vec<&str> = app
         .response
         .situation
@@ -346,7 +347,7 @@ pub fn absorb(app: &mut App, rows: &[super::app::Row]) {
         .iter()
         .map(|(_, e)| e.event_id.as_str())
         .collect();
-    let changes = fresh.iter().any(|(_, e)| {
+    let changes = fresh.iter().any(|e| {
         e.kind.starts_with("incident.")
             || e.kind == "detection.violation"
             || matches!(
@@ -359,10 +360,31 @@ pub fn absorb(app: &mut App, rows: &[super::app::Row]) {
                 .and_then(|c| c.parent_event_id.as_deref())
                 .is_some_and(|p| open.contains(&p))
     });
-    app.response.situation.events.extend(fresh);
+    for r in rows.iter().filter(|r| r.seq > through) {
+        let e = &r.event;
+        if e.kind == "control.rollback"
+            && e.is_trusted()
+            && e.outcome_status() == Some(crate::event::OutcomeStatus::Success)
+        {
+            let target = e
+                .action
+                .as_ref()
+                .and_then(|a| a.params.as_ref())
+                .and_then(|p| p.get("target_event"))
+                .and_then(|v| v.as_str());
+            if let Some(t) = target {
+                app.response
+                    .situation
+                    .rollbacks
+                    .entry(t.to_string())
+                    .or_insert(r.seq);
+            }
+        }
+    }
     if changes {
-        let events = std::mem::take(&mut app.response.situation.events);
-        on_situation(app, Situation::derive(events));
+        vec![Effect::LoadSituation]
+    } else {
+        vec![]
     }
 }
 

@@ -208,6 +208,34 @@ impl PgStore {
         }
     }
 
+    /// One step of a projection rebuild, in a sealing transaction of its own.
+    pub async fn with_write(
+        &self,
+        chunk: usize,
+        reset: bool,
+    ) -> Result<super::projection::RebuildStep, StoreError> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(query_err("starting a projection transaction"))?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(SEALER_LOCK)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_err("taking the sealer lock"))?;
+        let step = super::projection::rebuild_step(
+            &mut super::projection::db::Postgres(&mut tx),
+            chunk,
+            reset,
+        )
+        .await?;
+        tx.commit()
+            .await
+            .map_err(query_err("committing the projection"))?;
+        Ok(step)
+    }
+
     async fn seal_batch(
         &self,
         events: Vec<Event>,
@@ -294,6 +322,14 @@ impl PgStore {
                 .await
                 .map_err(query_err("storing the checkpoint"))?;
         }
+        let projected: Vec<(u64, Event)> = plan
+            .sealed
+            .iter()
+            .filter(|(_, r)| super::projection::is_projected(&r.event))
+            .map(|(_, r)| (r.seq, r.event.clone()))
+            .collect();
+        super::projection::advance(&mut super::projection::db::Postgres(&mut tx), &projected)
+            .await?;
         for w in ctx.side {
             for (sql, values, guarded) in super::gate::statements(w) {
                 let sql = super::gate::dollar(sql);

@@ -222,6 +222,22 @@ impl SqliteStore {
             .map_err(|e| StoreError::Corrupt(format!("the sealing thread failed: {e}")))?
     }
 
+    /// Runs `f` in a write transaction of its own on the sealing connection.
+    pub async fn with_write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&rusqlite::Connection) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        if self.access != Access::Write {
+            return Err(StoreError::ReadOnly {
+                url: format!("sqlite:{}", self.path.display()),
+            });
+        }
+        let sealer = Arc::clone(&self.sealer);
+        tokio::task::spawn_blocking(move || sealer.with_tx(f))
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("the projection thread failed: {e}")))?
+    }
+
     pub async fn head_seq(&self) -> Result<u64, StoreError> {
         let seq: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM events")
             .fetch_one(&self.pool)

@@ -10,6 +10,7 @@
 
 use super::super::batch::{split_duplicates, Planner, TipRows, TipState};
 use super::super::gate::{statements, GateWrite, Value};
+use super::super::projection::{self, advance, db::block_on, is_projected};
 use super::super::{SealOutcome, Sealed, StoreError};
 use crate::event::{Event, Timestamp};
 use crate::ledger::columns::{search_text, IndexedColumns};
@@ -81,6 +82,29 @@ impl Sealer {
         outcome
     }
 
+    /// Runs `f` in a write transaction of its own on the sealing connection (the
+    /// projection's rebuild), committing when it succeeds. Blocks.
+    pub fn with_tx<T>(
+        &self,
+        f: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut kept = self.conn.lock().unwrap_or_else(|poisoned| {
+            let mut kept = poisoned.into_inner();
+            *kept = None;
+            kept
+        });
+        let conn = match &mut *kept {
+            Some(conn) => conn,
+            empty => empty.insert(open(&self.path)?),
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(failed("starting a projection transaction"))?;
+        let out = f(&tx)?;
+        tx.commit().map_err(failed("committing the projection"))?;
+        Ok(out)
+    }
+
     pub fn close(&self) {
         let taken = match self.conn.lock() {
             Ok(mut kept) => kept.take(),
@@ -135,7 +159,7 @@ fn seal_on(
     let existing = stored_ids(&tx, &events)?;
     let (fresh, duplicates) = split_duplicates(events, &existing);
     let planner = Planner::new(tip, &job.origin, job.now);
-    let (planner, sealed) = seal_and_insert(&tx, planner, fresh, &job.now.to_rfc3339())?;
+    let (planner, sealed, projected) = seal_and_insert(&tx, planner, fresh, &job.now.to_rfc3339())?;
     let (frontier, checkpoints) = planner.finish(&job.signer, job.force_checkpoint)?;
     tx.execute(
         "INSERT INTO tree_state (id, size, frontier) VALUES (1, ?1, ?2) \
@@ -150,6 +174,7 @@ fn seal_on(
         )
         .map_err(failed("storing the checkpoint"))?;
     }
+    block_on(advance(&mut projection::db::Sqlite(&tx), &projected))?;
     apply_side(&tx, &job.side)?;
     tx.commit().map_err(failed("committing the batch"))?;
     Ok(SealOutcome {
@@ -216,6 +241,8 @@ struct Row {
     hash: String,
     record: String,
     search: String,
+    /// The event, when the projection folds it.
+    projected: Option<Event>,
 }
 
 fn seal_slice(planner: &mut Planner, events: Vec<(usize, Event)>) -> Vec<Row> {
@@ -229,18 +256,21 @@ fn seal_slice(planner: &mut Planner, events: Vec<(usize, Event)>) -> Vec<Row> {
             search: search_text(&r.event),
             hash: hash_hex(&r.hash),
             record: r.canonical,
+            projected: is_projected(&r.event).then(|| r.event.clone()),
         })
         .collect()
 }
 
 /// Seals `fresh` a slice at a time on a second thread while this one inserts the
-/// slices already sealed. Hands the planner back for the batch's frontier.
+/// slices already sealed. Hands the planner back for the batch's frontier, with the
+/// sealed events the projection folds.
+#[allow(clippy::type_complexity)]
 fn seal_and_insert(
     conn: &Connection,
     mut planner: Planner,
     fresh: Vec<(usize, Event)>,
     recorded_at: &str,
-) -> Result<(Planner, Vec<Sealed>), StoreError> {
+) -> Result<(Planner, Vec<Sealed>, Vec<(u64, Event)>), StoreError> {
     let mut insert_event = conn
         .prepare_cached(INSERT_EVENT)
         .map_err(failed("preparing to insert sealed records"))?;
@@ -248,6 +278,7 @@ fn seal_and_insert(
         .prepare_cached(INSERT_SEARCH)
         .map_err(failed("preparing to insert search text"))?;
     let mut sealed = Vec::with_capacity(fresh.len());
+    let mut projected = Vec::new();
     let (send, receive) = sync_channel::<Vec<Row>>(2);
     std::thread::scope(|scope| {
         let sealing = scope.spawn(move || {
@@ -291,6 +322,9 @@ fn seal_and_insert(
                     inserted = Err(e);
                     break 'slices;
                 }
+                if let Some(e) = row.projected {
+                    projected.push((row.seq as u64, e));
+                }
                 sealed.push(Sealed {
                     index: row.index,
                     seq: row.seq as u64,
@@ -301,7 +335,7 @@ fn seal_and_insert(
         let planner = sealing
             .join()
             .map_err(|_| StoreError::Corrupt("the sealing thread panicked".into()))?;
-        inserted.map(|()| (planner, sealed))
+        inserted.map(|()| (planner, sealed, projected))
     })
 }
 
