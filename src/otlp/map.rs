@@ -1,0 +1,516 @@
+//! GenAI spans to events. One span, one event, with an id made from its trace and span
+//! ids (`otel-<trace>-<span>`), so an exporter's retry is a duplicate, not a second
+//! record. Which span is what comes from `gen_ai.operation.name` (or the first word of
+//! the span name, as the conventions name spans `execute_tool get_weather`):
+//!
+//! - `execute_tool` → `ai.action`: the tool is the action type, the `[tools]` map gives
+//!   tier, reason, target, environment and reversibility;
+//! - `chat`, `text_completion`, `generate_content`, `embeddings` → `ai.inference`;
+//! - `invoke_agent`, `create_agent`, `invoke_workflow` → `ai.agent_run`.
+//!
+//! A tool span that names no model or agent name takes them from its nearest ancestor
+//! in the same request that does, else from the latest inference span of its trace that
+//! ended before it started (the call that chose the tool); `context.parent_event_id`
+//! points to the parent span's event either way.
+
+use super::attrs::{parsed, take, take_first, take_str, Converter};
+use super::proto::{ExportTraceServiceRequest, InstrumentationScope, Resource, Span, STATUS_ERROR};
+use crate::event::{
+    check_own, check_producer_event, Action, Agent, Context, Event, Model, Outcome, OutcomeStatus,
+    Reversibility, Timestamp,
+};
+use crate::toolmap::ToolMap;
+use serde_json::{json, Map, Value as Json};
+use std::collections::HashMap;
+
+/// The kind of an executed tool call (the ledger's action kind).
+pub const TOOL_KIND: &str = "ai.action";
+/// The kind of a model call (chat, completion, embeddings).
+pub const INFERENCE_KIND: &str = "ai.inference";
+/// The kind of an agent invocation.
+pub const AGENT_KIND: &str = "ai.agent_run";
+/// The kind of a GenAI event sent as an OTLP log record.
+pub const LOG_KIND: &str = "ai.genai_event";
+
+/// How many rejections the partial-success message spells out.
+const REASONS_SHOWN: usize = 5;
+
+/// Parent hops followed when looking for a tool span's model (a cycle cannot loop).
+const MAX_HOPS: usize = 64;
+
+/// One span (or log record) that could not be mapped, and why.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rejected {
+    /// Which one: its position in the request and its name.
+    pub item: String,
+    pub reason: String,
+}
+
+/// What a request became.
+#[derive(Debug, Default)]
+pub struct Mapped {
+    pub events: Vec<Event>,
+    pub rejected: Vec<Rejected>,
+    /// Attribute values kept as their hash because they were too large.
+    pub truncated: usize,
+}
+
+impl Mapped {
+    /// The OTLP partial-success `error_message`: the first reasons, and the truncation
+    /// warning; empty when everything went in whole.
+    pub fn message(&self, noun: &str) -> String {
+        let mut parts: Vec<String> = self
+            .rejected
+            .iter()
+            .take(REASONS_SHOWN)
+            .map(|r| format!("{}: {}", r.item, r.reason))
+            .collect();
+        if self.rejected.len() > REASONS_SHOWN {
+            parts.push(format!("and {} more", self.rejected.len() - REASONS_SHOWN));
+        }
+        let mut out = String::new();
+        if !self.rejected.is_empty() {
+            out = format!(
+                "{} {noun} rejected by custody: {}",
+                self.rejected.len(),
+                parts.join("; ")
+            );
+        }
+        if self.truncated > 0 {
+            if !out.is_empty() {
+                out.push_str(". ");
+            }
+            out.push_str(&format!(
+                "{} attribute value(s) over {} bytes kept as their size, SHA-256 and first KiB",
+                self.truncated,
+                super::MAX_VALUE_BYTES
+            ));
+        }
+        out
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Tool,
+    Inference,
+    Agent,
+}
+
+fn op_of(name: &str) -> Option<Op> {
+    match name {
+        "execute_tool" => Some(Op::Tool),
+        "chat" | "text_completion" | "generate_content" | "embeddings" => Some(Op::Inference),
+        "invoke_agent" | "create_agent" | "invoke_workflow" => Some(Op::Agent),
+        _ => None,
+    }
+}
+
+/// What a span says about its model and agent, read without taking anything.
+#[derive(Debug, Clone, Default)]
+struct Facts {
+    model: Option<String>,
+    provider: Option<String>,
+    agent_name: Option<String>,
+    inference: bool,
+}
+
+fn facts(span: &Span) -> Facts {
+    let get = |keys: &[&str]| {
+        keys.iter().find_map(|k| {
+            span.attributes.iter().find(|kv| kv.key == *k).and_then(|kv| {
+                match kv.value.as_ref()?.value.as_ref()? {
+                    super::proto::Value::String(s) => Some(s.clone()),
+                    _ => None,
+                }
+            })
+        })
+    };
+    let op = get(&["gen_ai.operation.name"]);
+    Facts {
+        model: get(&["gen_ai.response.model", "gen_ai.request.model"]),
+        provider: get(&["gen_ai.provider.name", "gen_ai.system"]),
+        agent_name: get(&["gen_ai.agent.name"]),
+        inference: op.as_deref().and_then(op_of) == Some(Op::Inference),
+    }
+}
+
+/// A span with where it came from.
+struct Located<'a> {
+    span: &'a Span,
+    resource: usize,
+    scope: Option<&'a InstrumentationScope>,
+}
+
+/// Maps every span of `request` for `agent` (the caller's token's agent).
+pub fn map_traces(request: &ExportTraceServiceRequest, tools: &ToolMap, agent: &str) -> Mapped {
+    let mut conv = Converter::default();
+    let resources: Vec<Map<String, Json>> = request
+        .resource_spans
+        .iter()
+        .map(|r| resource_map(&mut conv, r.resource.as_ref()))
+        .collect();
+    let spans: Vec<Located> = request
+        .resource_spans
+        .iter()
+        .enumerate()
+        .flat_map(|(ri, r)| {
+            r.scope_spans.iter().flat_map(move |s| {
+                s.spans.iter().map(move |span| Located {
+                    span,
+                    resource: ri,
+                    scope: s.scope.as_ref(),
+                })
+            })
+        })
+        .collect();
+    let facts: Vec<Facts> = spans.iter().map(|l| facts(l.span)).collect();
+    let by_id: HashMap<(&[u8], &[u8]), usize> = spans
+        .iter()
+        .enumerate()
+        .map(|(i, l)| ((l.span.trace_id.as_slice(), l.span.span_id.as_slice()), i))
+        .collect();
+    let mut out = Mapped::default();
+    for (i, l) in spans.iter().enumerate() {
+        let inherited = inherit(i, &spans, &facts, &by_id);
+        match map_span(l, &resources[l.resource], &inherited, tools, agent, &mut conv) {
+            Ok(e) => out.events.push(e),
+            Err(reason) => out.rejected.push(Rejected {
+                item: format!("span {} `{}`", i + 1, clip(&l.span.name)),
+                reason,
+            }),
+        }
+    }
+    out.truncated = conv.truncated;
+    out
+}
+
+/// The model and agent name a span inherits: from its nearest ancestor that has them,
+/// else the latest inference span of its trace that ended before it began.
+fn inherit(
+    i: usize,
+    spans: &[Located],
+    facts: &[Facts],
+    by_id: &HashMap<(&[u8], &[u8]), usize>,
+) -> Facts {
+    let mut got = Facts::default();
+    let mut at = i;
+    for _ in 0..MAX_HOPS {
+        let s = spans[at].span;
+        let Some(&parent) = by_id.get(&(s.trace_id.as_slice(), s.parent_span_id.as_slice()))
+        else {
+            break;
+        };
+        let f = &facts[parent];
+        if got.model.is_none() && f.model.is_some() {
+            got.model.clone_from(&f.model);
+            got.provider.clone_from(&f.provider);
+        }
+        if got.agent_name.is_none() {
+            got.agent_name.clone_from(&f.agent_name);
+        }
+        at = parent;
+    }
+    if got.model.is_none() {
+        let me = spans[i].span;
+        let chooser = spans
+            .iter()
+            .zip(facts)
+            .filter(|(l, f)| {
+                f.inference
+                    && f.model.is_some()
+                    && l.span.trace_id == me.trace_id
+                    && l.span.end_time_unix_nano <= me.start_time_unix_nano
+            })
+            .max_by_key(|(l, _)| l.span.end_time_unix_nano);
+        if let Some((_, f)) = chooser {
+            got.model.clone_from(&f.model);
+            got.provider.clone_from(&f.provider);
+        }
+    }
+    got
+}
+
+fn map_span(
+    l: &Located,
+    resource: &Map<String, Json>,
+    inherited: &Facts,
+    tools: &ToolMap,
+    agent: &str,
+    conv: &mut Converter,
+) -> Result<Event, String> {
+    let span = l.span;
+    if span.trace_id.len() != 16 || span.span_id.len() != 8 {
+        return Err("a span needs a 16-byte trace_id and an 8-byte span_id".into());
+    }
+    let mut attrs = conv.map(&span.attributes);
+    let first_word = span.name.split_whitespace().next().unwrap_or("");
+    let op_name = take_str(&mut attrs, "gen_ai.operation.name")
+        .or_else(|| op_of(first_word).map(|_| first_word.to_string()))
+        .or_else(|| {
+            attrs
+                .contains_key("gen_ai.tool.name")
+                .then(|| "execute_tool".to_string())
+        })
+        .ok_or("not a GenAI span: no gen_ai.operation.name and no gen_ai.tool.name")?;
+    let op = op_of(&op_name).ok_or_else(|| {
+        format!(
+            "gen_ai.operation.name `{}` is not one custody maps",
+            clip(&op_name)
+        )
+    })?;
+    let who = agent_of(&mut attrs, agent, inherited.agent_name.as_deref())?;
+    let model = model_of(&mut attrs).or_else(|| {
+        inherited.model.clone().map(|name| Model {
+            provider: inherited.provider.clone(),
+            name,
+            version: None,
+            params: None,
+        })
+    });
+    let error_type = take_str(&mut attrs, "error.type");
+    let status = span.status.clone().unwrap_or_default();
+    let failed = error_type.is_some() || status.code == STATUS_ERROR;
+    let detail = [error_type, Some(status.message).filter(|m| !m.is_empty())]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(": ");
+    let mut params = Map::new();
+    let mut event = Event::custody(
+        TOOL_KIND,
+        format!(
+            "otel-{}-{}",
+            hex::encode(&span.trace_id),
+            hex::encode(&span.span_id)
+        ),
+        time_of(span.start_time_unix_nano)
+            .or_else(|| time_of(span.end_time_unix_nano))
+            .ok_or("the span has no start time")?,
+        crate::event::Actor::new(crate::event::ActorType::Agent, agent),
+    );
+    event.sealed_by = None;
+    event.agent = Some(who);
+    let mut response = None;
+    let action_type = match op {
+        Op::Tool => {
+            let tool = take_str(&mut attrs, "gen_ai.tool.name")
+                .or_else(|| {
+                    span.name
+                        .strip_prefix("execute_tool ")
+                        .map(|t| t.trim().to_string())
+                        .filter(|t| !t.is_empty())
+                })
+                .ok_or("an execute_tool span with no gen_ai.tool.name (and no tool in its name)")?;
+            if let Some(args) = take(&mut attrs, "gen_ai.tool.call.arguments") {
+                params.insert("arguments".into(), parsed(args));
+            }
+            if let Some(id) = take_str(&mut attrs, "gen_ai.tool.call.id") {
+                params.insert("call_id".into(), id.into());
+            }
+            response = take(&mut attrs, "gen_ai.tool.call.result").map(parsed);
+            let mapping = tools.lookup(&tool);
+            match &mapping.rule {
+                Some(rule) => params.insert("tool_rule".into(), rule.clone().into()),
+                None => params.insert("unmapped_tool".into(), true.into()),
+            };
+            event.tier = Some(mapping.tier);
+            event.reason_code = Some(mapping.reason_code);
+            event.reversibility = mapping.reversibility.map(|class| Reversibility {
+                class,
+                undo_window_s: None,
+                rollback: None,
+            });
+            event.action = Some(Action {
+                kind: tool,
+                target_system: mapping.target_system,
+                resource: None,
+                environment: mapping.environment,
+                params: None,
+                before: None,
+                after: None,
+            });
+            None
+        }
+        Op::Inference => {
+            event.kind = INFERENCE_KIND.into();
+            Some(format!("gen_ai.{op_name}"))
+        }
+        Op::Agent => {
+            event.kind = AGENT_KIND.into();
+            Some(format!("gen_ai.{op_name}"))
+        }
+    };
+    if let Some(kind) = action_type {
+        event.action = Some(Action {
+            kind,
+            target_system: model.as_ref().and_then(|m| m.provider.clone()),
+            resource: None,
+            environment: None,
+            params: None,
+            before: None,
+            after: None,
+        });
+    }
+    event.model = model;
+    event.outcome = Some(Outcome {
+        status: if failed {
+            OutcomeStatus::Error
+        } else {
+            OutcomeStatus::Success
+        },
+        detail: (!detail.is_empty()).then_some(detail),
+        response,
+    });
+    event.context = Some(context_of(
+        &mut attrs,
+        resource,
+        &span.trace_id,
+        &span.span_id,
+        &span.parent_span_id,
+    ));
+    let mut otel = Map::new();
+    otel.insert("span_name".into(), span.name.clone().into());
+    if span.kind != 0 {
+        otel.insert("span_kind".into(), span.kind.into());
+    }
+    if let Some(end) = time_of(span.end_time_unix_nano) {
+        otel.insert("end_time".into(), end.to_rfc3339().into());
+    }
+    if let Some(scope) = l.scope.filter(|s| !s.name.is_empty()) {
+        otel.insert(
+            "scope".into(),
+            json!({"name": scope.name, "version": scope.version}),
+        );
+    }
+    otel.insert("attributes".into(), Json::Object(attrs));
+    otel.insert("resource".into(), Json::Object(resource.clone()));
+    if !span.events.is_empty() {
+        let events: Vec<Json> = span
+            .events
+            .iter()
+            .map(|e| {
+                json!({
+                    "name": e.name,
+                    "time": time_of(e.time_unix_nano).map(|t| t.to_rfc3339()),
+                    "attributes": Json::Object(conv.map(&e.attributes)),
+                })
+            })
+            .collect();
+        otel.insert("events".into(), events.into());
+    }
+    params.insert("otel".into(), Json::Object(otel));
+    if let Some(a) = event.action.as_mut() {
+        a.params = Some(Json::Object(params));
+    }
+    checked(event)
+}
+
+/// The rules ingest applies to a producer's line, on an event built here.
+pub(super) fn checked(event: Event) -> Result<Event, String> {
+    check_producer_event(&event).map_err(|e| e.to_string())?;
+    check_own(&event).map_err(|e| e.to_string())?;
+    Ok(event)
+}
+
+/// The agent: always the token's. A `gen_ai.agent.id` naming another is refused; the
+/// name (`gen_ai.agent.name`) is a label and kept.
+pub(super) fn agent_of(
+    attrs: &mut Map<String, Json>,
+    agent: &str,
+    inherited_name: Option<&str>,
+) -> Result<Agent, String> {
+    if let Some(id) = attrs.get("gen_ai.agent.id").and_then(Json::as_str) {
+        if id != agent {
+            return Err(format!(
+                "gen_ai.agent.id names `{}`, but the token is {agent}'s",
+                clip(id)
+            ));
+        }
+    }
+    take_str(attrs, "gen_ai.agent.id");
+    let mut who = Agent::new(agent);
+    who.name = take_str(attrs, "gen_ai.agent.name").or_else(|| inherited_name.map(String::from));
+    who.version = take_str(attrs, "gen_ai.agent.version");
+    Ok(who)
+}
+
+/// `gen_ai.request.model` / `gen_ai.response.model` and the provider (`gen_ai.provider.name`,
+/// or the older `gen_ai.system`), with the request's decoding settings as `params`.
+pub(super) fn model_of(attrs: &mut Map<String, Json>) -> Option<Model> {
+    let requested = take_str(attrs, "gen_ai.request.model");
+    let answered = take_str(attrs, "gen_ai.response.model");
+    let provider = take_first(attrs, &["gen_ai.provider.name", "gen_ai.system"]);
+    let mut settings = Map::new();
+    for key in [
+        "temperature",
+        "top_p",
+        "top_k",
+        "max_tokens",
+        "seed",
+        "frequency_penalty",
+        "presence_penalty",
+        "stop_sequences",
+        "choice.count",
+    ] {
+        if let Some(v) = take(attrs, &format!("gen_ai.request.{key}")) {
+            settings.insert(key.into(), v);
+        }
+    }
+    let name = requested.clone().or_else(|| answered.clone())?;
+    Some(Model {
+        provider,
+        version: answered.filter(|a| Some(a) != requested.as_ref()),
+        name,
+        params: (!settings.is_empty()).then_some(Json::Object(settings)),
+    })
+}
+
+/// Trace and span ids, the parent's event, the conversation (or the trace) as the
+/// correlation id, and the environment and version the resource names.
+pub(super) fn context_of(
+    attrs: &mut Map<String, Json>,
+    resource: &Map<String, Json>,
+    trace: &[u8],
+    span: &[u8],
+    parent: &[u8],
+) -> Context {
+    let trace_hex = (trace.len() == 16).then(|| hex::encode(trace));
+    let res = |keys: &[&str]| {
+        keys.iter()
+            .find_map(|k| resource.get(*k).and_then(Json::as_str).map(String::from))
+    };
+    Context {
+        environment: res(&["deployment.environment.name", "deployment.environment"]),
+        job_id: None,
+        app_version: res(&["service.version"]),
+        correlation_id: take_str(attrs, "gen_ai.conversation.id").or_else(|| trace_hex.clone()),
+        span_id: (span.len() == 8).then(|| hex::encode(span)),
+        parent_event_id: match (&trace_hex, parent.len()) {
+            (Some(t), 8) => Some(format!("otel-{t}-{}", hex::encode(parent))),
+            _ => None,
+        },
+        trace_id: trace_hex,
+    }
+}
+
+pub(super) fn resource_map(conv: &mut Converter, r: Option<&Resource>) -> Map<String, Json> {
+    r.map(|r| conv.map(&r.attributes)).unwrap_or_default()
+}
+
+/// Nanoseconds since the epoch, as an event time (0: none).
+pub(super) fn time_of(nanos: u64) -> Option<Timestamp> {
+    if nanos == 0 {
+        return None;
+    }
+    Timestamp::from_millis(i64::try_from(nanos / 1_000_000).ok()?)
+}
+
+pub(super) fn clip(text: &str) -> String {
+    let short: String = text.chars().take(80).collect();
+    short.escape_debug().to_string()
+}
+
+#[cfg(test)]
+#[path = "map_tests.rs"]
+mod tests;
