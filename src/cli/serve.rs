@@ -56,6 +56,7 @@ pub async fn run(env: &Env, args: ServeArgs) -> anyhow::Result<ExitCode> {
         policy_dir,
         webhooks: crate::webhook::targets(&env.config.webhooks),
         executors: env.config.executor_set.clone(),
+        tool_map: env.config.tool_map.clone(),
     })
     .await?;
     Ok(ExitCode::SUCCESS)

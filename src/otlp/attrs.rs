@@ -113,7 +113,10 @@ mod tests {
     fn a_huge_value_is_kept_as_its_size_hash_and_head() {
         let mut c = Converter::default();
         let big = "x".repeat(10 * 1024 * 1024);
-        let map = c.map(&[kv("big", Value::String(big.clone())), kv("n", Value::Int(1 << 60))]);
+        let map = c.map(&[
+            kv("big", Value::String(big.clone())),
+            kv("n", Value::Int(1 << 60)),
+        ]);
         assert_eq!(c.truncated, 1);
         let t = &map["big"]["truncated_value"];
         assert_eq!(t["bytes"], big.len());

@@ -53,7 +53,11 @@ pub fn parse_id(text: &str, bytes: usize) -> Result<Vec<u8>, String> {
 }
 
 fn clip(text: &str) -> String {
-    text.chars().take(40).collect::<String>().escape_debug().to_string()
+    text.chars()
+        .take(40)
+        .collect::<String>()
+        .escape_debug()
+        .to_string()
 }
 
 #[derive(Deserialize)]

@@ -68,7 +68,12 @@ fn map_record(
     digest.update(raw_resource.map(|r| r.encode_to_vec()).unwrap_or_default());
     let id = hex::encode(&digest.finalize()[..16]);
     // A producer's event (not sealed by custody); `custody` only fills the empty fields.
-    let mut event = Event::custody(LOG_KIND, format!("otel-log-{id}"), time, Actor::new(ActorType::Agent, agent));
+    let mut event = Event::custody(
+        LOG_KIND,
+        format!("otel-log-{id}"),
+        time,
+        Actor::new(ActorType::Agent, agent),
+    );
     event.sealed_by = None;
     event.agent = Some(who);
     event.model = model_of(&mut attrs);
@@ -78,6 +83,7 @@ fn map_record(
         &record.trace_id,
         &record.span_id,
         &[],
+        None,
     ));
     // The record belongs to the span it was emitted in: point to that span's event.
     if let Some(ctx) = event.context.as_mut() {
@@ -151,7 +157,10 @@ mod tests {
     fn a_genai_log_event_is_kept_with_its_body_and_linked_to_its_span() {
         let r = record(
             "gen_ai.client.inference.operation.details",
-            &[("gen_ai.request.model", "gpt-4o"), ("gen_ai.output.type", "text")],
+            &[
+                ("gen_ai.request.model", "gpt-4o"),
+                ("gen_ai.output.type", "text"),
+            ],
         );
         let out = map_logs(&request(vec![r.clone(), r]), &ToolMap::default(), "bot");
         assert!(out.rejected.is_empty(), "{:?}", out.rejected);
@@ -176,7 +185,11 @@ mod tests {
         let plain = record("", &[]);
         let other = record("app.started", &[]);
         let foreign = record("gen_ai.choice", &[("gen_ai.agent.id", "mallory")]);
-        let out = map_logs(&request(vec![plain, other, foreign]), &ToolMap::default(), "bot");
+        let out = map_logs(
+            &request(vec![plain, other, foreign]),
+            &ToolMap::default(),
+            "bot",
+        );
         assert!(out.events.is_empty());
         assert_eq!(out.rejected.len(), 3);
         assert!(out.rejected[2].reason.contains("mallory"));

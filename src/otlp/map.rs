@@ -8,10 +8,11 @@
 //! - `chat`, `text_completion`, `generate_content`, `embeddings` → `ai.inference`;
 //! - `invoke_agent`, `create_agent`, `invoke_workflow` → `ai.agent_run`.
 //!
-//! A tool span that names no model or agent name takes them from its nearest ancestor
-//! in the same request that does, else from the latest inference span of its trace that
-//! ended before it started (the call that chose the tool); `context.parent_event_id`
-//! points to the parent span's event either way.
+//! A span that names no conversation, agent name or model takes them from its nearest
+//! ancestor in the same request that does; a tool span with no model anywhere above it
+//! takes the model of the latest inference span of its trace that ended before it
+//! started (the call that chose the tool). `context.parent_event_id` points to the
+//! parent span's event either way.
 
 use super::attrs::{parsed, take, take_first, take_str, Converter};
 use super::proto::{ExportTraceServiceRequest, InstrumentationScope, Resource, Span, STATUS_ERROR};
@@ -110,27 +111,33 @@ fn op_of(name: &str) -> Option<Op> {
 #[derive(Debug, Clone, Default)]
 struct Facts {
     model: Option<String>,
+    version: Option<String>,
     provider: Option<String>,
     agent_name: Option<String>,
+    conversation: Option<String>,
     inference: bool,
 }
 
 fn facts(span: &Span) -> Facts {
     let get = |keys: &[&str]| {
         keys.iter().find_map(|k| {
-            span.attributes.iter().find(|kv| kv.key == *k).and_then(|kv| {
-                match kv.value.as_ref()?.value.as_ref()? {
+            span.attributes
+                .iter()
+                .find(|kv| kv.key == *k)
+                .and_then(|kv| match kv.value.as_ref()?.value.as_ref()? {
                     super::proto::Value::String(s) => Some(s.clone()),
                     _ => None,
-                }
-            })
+                })
         })
     };
     let op = get(&["gen_ai.operation.name"]);
+    let model = get(&["gen_ai.request.model", "gen_ai.response.model"]);
     Facts {
-        model: get(&["gen_ai.response.model", "gen_ai.request.model"]),
+        version: get(&["gen_ai.response.model"]).filter(|v| Some(v) != model.as_ref()),
+        model,
         provider: get(&["gen_ai.provider.name", "gen_ai.system"]),
         agent_name: get(&["gen_ai.agent.name"]),
+        conversation: get(&["gen_ai.conversation.id"]),
         inference: op.as_deref().and_then(op_of) == Some(Op::Inference),
     }
 }
@@ -173,7 +180,14 @@ pub fn map_traces(request: &ExportTraceServiceRequest, tools: &ToolMap, agent: &
     let mut out = Mapped::default();
     for (i, l) in spans.iter().enumerate() {
         let inherited = inherit(i, &spans, &facts, &by_id);
-        match map_span(l, &resources[l.resource], &inherited, tools, agent, &mut conv) {
+        match map_span(
+            l,
+            &resources[l.resource],
+            &inherited,
+            tools,
+            agent,
+            &mut conv,
+        ) {
             Ok(e) => out.events.push(e),
             Err(reason) => out.rejected.push(Rejected {
                 item: format!("span {} `{}`", i + 1, clip(&l.span.name)),
@@ -197,17 +211,20 @@ fn inherit(
     let mut at = i;
     for _ in 0..MAX_HOPS {
         let s = spans[at].span;
-        let Some(&parent) = by_id.get(&(s.trace_id.as_slice(), s.parent_span_id.as_slice()))
-        else {
+        let Some(&parent) = by_id.get(&(s.trace_id.as_slice(), s.parent_span_id.as_slice())) else {
             break;
         };
         let f = &facts[parent];
         if got.model.is_none() && f.model.is_some() {
             got.model.clone_from(&f.model);
+            got.version.clone_from(&f.version);
             got.provider.clone_from(&f.provider);
         }
         if got.agent_name.is_none() {
             got.agent_name.clone_from(&f.agent_name);
+        }
+        if got.conversation.is_none() {
+            got.conversation.clone_from(&f.conversation);
         }
         at = parent;
     }
@@ -225,6 +242,7 @@ fn inherit(
             .max_by_key(|(l, _)| l.span.end_time_unix_nano);
         if let Some((_, f)) = chooser {
             got.model.clone_from(&f.model);
+            got.version.clone_from(&f.version);
             got.provider.clone_from(&f.provider);
         }
     }
@@ -264,7 +282,7 @@ fn map_span(
         inherited.model.clone().map(|name| Model {
             provider: inherited.provider.clone(),
             name,
-            version: None,
+            version: inherited.version.clone(),
             params: None,
         })
     });
@@ -368,6 +386,7 @@ fn map_span(
         &span.trace_id,
         &span.span_id,
         &span.parent_span_id,
+        inherited.conversation.as_deref(),
     ));
     let mut otel = Map::new();
     otel.insert("span_name".into(), span.name.clone().into());
@@ -466,14 +485,15 @@ pub(super) fn model_of(attrs: &mut Map<String, Json>) -> Option<Model> {
     })
 }
 
-/// Trace and span ids, the parent's event, the conversation (or the trace) as the
-/// correlation id, and the environment and version the resource names.
+/// Trace and span ids, the parent's event, the conversation (the span's, else its
+/// ancestors', else the trace) as the correlation id, and the environment and version the resource names.
 pub(super) fn context_of(
     attrs: &mut Map<String, Json>,
     resource: &Map<String, Json>,
     trace: &[u8],
     span: &[u8],
     parent: &[u8],
+    inherited_conversation: Option<&str>,
 ) -> Context {
     let trace_hex = (trace.len() == 16).then(|| hex::encode(trace));
     let res = |keys: &[&str]| {
@@ -484,7 +504,9 @@ pub(super) fn context_of(
         environment: res(&["deployment.environment.name", "deployment.environment"]),
         job_id: None,
         app_version: res(&["service.version"]),
-        correlation_id: take_str(attrs, "gen_ai.conversation.id").or_else(|| trace_hex.clone()),
+        correlation_id: take_str(attrs, "gen_ai.conversation.id")
+            .or_else(|| inherited_conversation.map(String::from))
+            .or_else(|| trace_hex.clone()),
         span_id: (span.len() == 8).then(|| hex::encode(span)),
         parent_event_id: match (&trace_hex, parent.len()) {
             (Some(t), 8) => Some(format!("otel-{t}-{}", hex::encode(parent))),

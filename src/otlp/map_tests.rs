@@ -38,10 +38,7 @@ fn request(spans: Vec<Span>) -> ExportTraceServiceRequest {
                     kv("deployment.environment.name", "prod"),
                 ],
             }),
-            scope_spans: vec![ScopeSpans {
-                scope: None,
-                spans,
-            }],
+            scope_spans: vec![ScopeSpans { scope: None, spans }],
         }],
     }
 }
@@ -66,7 +63,10 @@ fn an_execute_tool_span_is_an_action_with_tool_params_outcome_and_mapping() {
             ("gen_ai.operation.name", "execute_tool"),
             ("gen_ai.tool.name", "refund.create"),
             ("gen_ai.tool.call.id", "call_1"),
-            ("gen_ai.tool.call.arguments", r#"{"order":"A-1","amount":30}"#),
+            (
+                "gen_ai.tool.call.arguments",
+                r#"{"order":"A-1","amount":30}"#,
+            ),
             ("gen_ai.request.model", "gpt-4o"),
             ("gen_ai.provider.name", "openai"),
             ("gen_ai.tool.type", "function"),
@@ -77,7 +77,10 @@ fn an_execute_tool_span_is_an_action_with_tool_params_outcome_and_mapping() {
     assert!(out.rejected.is_empty(), "{:?}", out.rejected);
     let e = &out.events[0];
     assert_eq!(e.kind, TOOL_KIND);
-    assert_eq!(e.event_id, format!("otel-{}-{}", hex::encode(TRACE), "02".repeat(8)));
+    assert_eq!(
+        e.event_id,
+        format!("otel-{}-{}", hex::encode(TRACE), "02".repeat(8))
+    );
     assert_eq!(e.agent_id(), Some("bot"));
     let action = e.action.as_ref().unwrap();
     assert_eq!(action.kind, "refund.create");
@@ -90,9 +93,15 @@ fn an_execute_tool_span_is_an_action_with_tool_params_outcome_and_mapping() {
     assert_eq!(params["otel"]["resource"]["service.name"], "support-bot");
     assert_eq!(e.tier, Some(Tier::T3));
     let model = e.model.as_ref().unwrap();
-    assert_eq!((model.name.as_str(), model.provider.as_deref()), ("gpt-4o", Some("openai")));
+    assert_eq!(
+        (model.name.as_str(), model.provider.as_deref()),
+        ("gpt-4o", Some("openai"))
+    );
     assert_eq!(e.outcome_status(), Some(OutcomeStatus::Success));
-    assert_eq!(e.context.as_ref().unwrap().environment.as_deref(), Some("prod"));
+    assert_eq!(
+        e.context.as_ref().unwrap().environment.as_deref(),
+        Some("prod")
+    );
     assert_eq!(e.time.millis(), T0 as i64);
 }
 
@@ -148,9 +157,13 @@ fn a_tool_call_takes_its_model_and_agent_name_from_the_chat_and_agent_spans_of_i
     assert!(out.rejected.is_empty(), "{:?}", out.rejected);
     let tool = &out.events[0];
     let model = tool.model.as_ref().unwrap();
-    assert_eq!(model.name, "gpt-4o-2024-08-06");
+    assert_eq!(model.name, "gpt-4o");
+    assert_eq!(model.version.as_deref(), Some("gpt-4o-2024-08-06"));
     assert_eq!(model.provider.as_deref(), Some("openai"));
-    assert_eq!(tool.agent.as_ref().unwrap().name.as_deref(), Some("support"));
+    assert_eq!(
+        tool.agent.as_ref().unwrap().name.as_deref(),
+        Some("support")
+    );
     let ctx = tool.context.as_ref().unwrap();
     assert_eq!(
         ctx.parent_event_id.as_deref(),
@@ -158,7 +171,10 @@ fn a_tool_call_takes_its_model_and_agent_name_from_the_chat_and_agent_spans_of_i
     );
     let chat = &out.events[1];
     assert_eq!(chat.kind, INFERENCE_KIND);
-    assert_eq!(chat.model.as_ref().unwrap().version.as_deref(), Some("gpt-4o-2024-08-06"));
+    assert_eq!(
+        chat.model.as_ref().unwrap().version.as_deref(),
+        Some("gpt-4o-2024-08-06")
+    );
     assert_eq!(out.events[2].kind, AGENT_KIND);
 }
 
@@ -172,17 +188,30 @@ fn spans_naming_another_agent_no_tool_or_no_genai_operation_are_rejected_and_cou
         T0,
     );
     let mine = span(2, None, "execute_tool y", &[("gen_ai.agent.id", "bot")], T0);
-    let nameless = span(3, None, "execute_tool", &[("gen_ai.operation.name", "execute_tool")], T0);
+    let nameless = span(
+        3,
+        None,
+        "execute_tool",
+        &[("gen_ai.operation.name", "execute_tool")],
+        T0,
+    );
     let http = span(4, None, "GET /", &[("http.method", "GET")], T0);
     let out = map_traces(&request(vec![other, mine, nameless, http]), &tools(), "bot");
     assert_eq!(out.events.len(), 1);
     assert_eq!(out.events[0].action.as_ref().unwrap().kind, "y");
     assert_eq!(out.rejected.len(), 3);
-    assert!(out.rejected[0].reason.contains("mallory"), "{:?}", out.rejected);
+    assert!(
+        out.rejected[0].reason.contains("mallory"),
+        "{:?}",
+        out.rejected
+    );
     assert!(out.rejected[1].reason.contains("no gen_ai.tool.name"));
     assert!(out.rejected[2].reason.contains("not a GenAI span"));
     let message = out.message("spans");
-    assert!(message.starts_with("3 spans rejected by custody: span 1"), "{message}");
+    assert!(
+        message.starts_with("3 spans rejected by custody: span 1"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -190,11 +219,23 @@ fn a_span_without_ids_is_rejected_and_a_huge_attribute_is_kept_as_its_hash() {
     let mut bare = span(1, None, "execute_tool x", &[], T0);
     bare.trace_id.clear();
     let big = "a".repeat(10 * 1024 * 1024);
-    let huge = span(2, None, "execute_tool x", &[("gen_ai.tool.call.arguments", &big)], T0);
+    let huge = span(
+        2,
+        None,
+        "execute_tool x",
+        &[("gen_ai.tool.call.arguments", &big)],
+        T0,
+    );
     let out = map_traces(&request(vec![bare, huge]), &tools(), "bot");
     assert_eq!(out.rejected.len(), 1);
     assert_eq!(out.truncated, 1);
-    let params = out.events[0].action.as_ref().unwrap().params.clone().unwrap();
+    let params = out.events[0]
+        .action
+        .as_ref()
+        .unwrap()
+        .params
+        .clone()
+        .unwrap();
     assert_eq!(params["arguments"]["truncated_value"]["bytes"], big.len());
     assert!(out.message("spans").contains("kept as their size, SHA-256"));
 }

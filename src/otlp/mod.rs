@@ -42,7 +42,12 @@ impl Encoding {
     /// such as `; charset=utf-8` allowed).
     pub fn from_content_type(value: Option<&str>) -> Result<Encoding, DecodeError> {
         let raw = value.unwrap_or("");
-        let mime = raw.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let mime = raw
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         match mime.as_str() {
             "application/x-protobuf" | "application/protobuf" => Ok(Encoding::Protobuf),
             "application/json" => Ok(Encoding::Json),
@@ -95,8 +100,7 @@ pub fn inflate(
         "" | "identity" => Ok(body.to_vec()),
         "gzip" | "x-gzip" => {
             let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limit));
-            let mut reader =
-                flate2::read::MultiGzDecoder::new(body).take(limit as u64 + 1);
+            let mut reader = flate2::read::MultiGzDecoder::new(body).take(limit as u64 + 1);
             reader.read_to_end(&mut out).map_err(DecodeError::Gzip)?;
             if out.len() > limit {
                 return Err(DecodeError::Inflated { limit });
@@ -135,13 +139,12 @@ where
         }
         Encoding::Json => {
             let mut de = serde_json::Deserializer::from_slice(body);
-            let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-                DecodeError::Json {
+            let value =
+                serde_path_to_error::deserialize(&mut de).map_err(|e| DecodeError::Json {
                     message,
                     path: e.path().to_string(),
                     source: e.into_inner(),
-                }
-            })?;
+                })?;
             de.end().map_err(|source| DecodeError::Json {
                 message,
                 path: ".".into(),
@@ -170,7 +173,11 @@ pub fn response(encoding: Encoding, logs: bool, rejected: usize, message: &str) 
         }
         .encode_to_vec(),
         Encoding::Json => {
-            let count = if logs { "rejectedLogRecords" } else { "rejectedSpans" };
+            let count = if logs {
+                "rejectedLogRecords"
+            } else {
+                "rejectedSpans"
+            };
             let body = match partial {
                 None => serde_json::json!({}),
                 Some(p) => serde_json::json!({"partialSuccess": {
@@ -197,7 +204,10 @@ mod tests {
         assert!(small.len() < 64 * 1024);
         let err = inflate(&small, Some("gzip"), 1024 * 1024).unwrap_err();
         assert!(matches!(err, DecodeError::Inflated { .. }), "{err}");
-        assert_eq!(inflate(&small, Some("gzip"), 8 << 20).unwrap().len(), 4 << 20);
+        assert_eq!(
+            inflate(&small, Some("gzip"), 8 << 20).unwrap().len(),
+            4 << 20
+        );
         let err = inflate(b"not gzip", Some("gzip"), 1024).unwrap_err();
         assert!(err.to_string().contains("gzip body is corrupt"), "{err}");
         assert!(inflate(b"x", Some("br"), 1024).is_err());
@@ -223,7 +233,10 @@ mod tests {
         let json = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"zz"}]}]}]}"#;
         let err = decode_traces(json.as_bytes(), Encoding::Json).unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("resourceSpans[0].scopeSpans[0].spans[0].traceId"), "{text}");
+        assert!(
+            text.contains("resourceSpans[0].scopeSpans[0].spans[0].traceId"),
+            "{text}"
+        );
         let err = decode_traces(&json.as_bytes()[..30], Encoding::Json).unwrap_err();
         assert!(err.to_string().contains("EOF"), "{err}");
     }

@@ -25,6 +25,8 @@ pub struct Setup {
     pub policy_dir: Option<PathBuf>,
     pub webhooks: Vec<crate::webhook::Target>,
     pub executors: crate::exec::Executors,
+    /// The `[tools]` section, for OTLP spans.
+    pub tool_map: crate::toolmap::ToolMap,
 }
 
 /// Starts a gate without HTTP: the policy loaded (and sealed as `policy.load`), the
@@ -53,6 +55,7 @@ pub async fn start_gate(
         keys: RwLock::new(HashMap::new()),
         changed,
         metrics: Metrics::default(),
+        tool_map: RwLock::new(Arc::default()),
         webhooks: (!webhooks.is_empty()).then(|| {
             crate::webhook::Webhooks::start(
                 webhooks,
@@ -82,6 +85,7 @@ pub async fn serve(setup: Setup) -> anyhow::Result<()> {
         setup.webhooks,
     )
     .await?;
+    gate.set_tool_map(setup.tool_map);
     listen(gate, setup.listen, setup.tls).await
 }
 

@@ -39,6 +39,8 @@ pub struct Gate {
     pub metrics: Metrics,
     /// Webhook delivery, when targets are configured.
     pub webhooks: Option<crate::webhook::Webhooks>,
+    /// What bare tool names mean (`[tools]`), for OTLP spans.
+    pub tool_map: RwLock<Arc<crate::toolmap::ToolMap>>,
 }
 
 impl Gate {
@@ -53,6 +55,20 @@ impl Gate {
         match self.policy.write() {
             Ok(mut slot) => *slot = Arc::new(p),
             Err(poisoned) => *poisoned.into_inner() = Arc::new(p),
+        }
+    }
+
+    pub fn tool_map(&self) -> Arc<crate::toolmap::ToolMap> {
+        match self.tool_map.read() {
+            Ok(t) => Arc::clone(&t),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    pub fn set_tool_map(&self, t: crate::toolmap::ToolMap) {
+        match self.tool_map.write() {
+            Ok(mut slot) => *slot = Arc::new(t),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(t),
         }
     }
 
