@@ -8,7 +8,7 @@
 //! resource: an exporter's retry is a duplicate, not a second record.
 
 use super::attrs::{take_str, Converter};
-use super::map::{agent_of, checked, clip, context_of, model_of, resource_map, time_of};
+use super::fields::{agent_of, checked, clip, context_of, model_of, resource_map, time_of};
 use super::map::{Mapped, Rejected, LOG_KIND};
 use super::proto::{ExportLogsServiceRequest, LogRecord, Resource};
 use crate::event::{Action, Actor, ActorType, Event};

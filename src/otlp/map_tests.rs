@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::event::Tier;
-use crate::otlp::proto::{AnyValue, KeyValue, ResourceSpans, ScopeSpans, Status, Value};
+use crate::otlp::proto::{AnyValue, KeyValue, Resource, ResourceSpans, ScopeSpans, Status, Value};
 
 const TRACE: [u8; 16] = [7; 16];
 

@@ -11,6 +11,7 @@
 //! caller's credential, and a span naming another agent is refused here.
 
 mod attrs;
+mod fields;
 mod json;
 mod logs;
 mod map;
