@@ -239,3 +239,10 @@ fn a_span_without_ids_is_rejected_and_a_huge_attribute_is_kept_as_its_hash() {
     assert_eq!(params["arguments"]["truncated_value"]["bytes"], big.len());
     assert!(out.message("spans").contains("kept as their size, SHA-256"));
 }
+
+#[test]
+fn no_kind_made_here_is_one_only_custody_may_seal() {
+    for kind in [TOOL_KIND, INFERENCE_KIND, AGENT_KIND, LOG_KIND] {
+        assert!(!crate::event::is_custody_kind(kind), "{kind}");
+    }
+}
