@@ -18,6 +18,7 @@
 //! | domain | `gate`         | the gate's rules: proposals and outcomes checked by field, what an approval binds, four-eyes and N-of-M voting, the gate's events |
 //! | domain | `detect`       | detection: loops, rate spikes, failure bursts, unapproved T3 actions, violations after containment, never-seen values, operators out of pattern; folded incrementally |
 //! | domain | `toolmap`      | what a bare tool name means: the `[tools]` config mapping tool names to tier, reason, target and reversibility |
+//! | domain | `otlp`         | OpenTelemetry in: OTLP trace and log requests decoded (protobuf or JSON, gzip) and GenAI spans mapped to events |
 //! | domain | `identity`     | who acts: tokens and credential records, operators established from a credential, the agent registry fold |
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
 //! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
@@ -52,6 +53,7 @@ pub mod incident;
 pub mod ingest;
 pub mod ledger;
 pub mod mcp;
+pub mod otlp;
 pub mod playbook;
 pub mod policy;
 pub mod query;

@@ -54,6 +54,7 @@ fn the_domain_imports_no_store_sql_terminal_or_edge_module() {
     let hits = offending(
         &[
             "event", "ledger", "evidence", "playbook", "incident", "policy", "query.rs", "toolmap",
+            "otlp",
         ],
         &[
             "crate::store",

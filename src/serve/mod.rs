@@ -13,6 +13,7 @@ mod contain;
 mod error;
 mod events;
 mod metrics;
+mod otlp;
 mod propose;
 mod run;
 mod sealer;
@@ -45,6 +46,14 @@ pub fn router(gate: Arc<Gate>) -> Router {
         .route("/v1/actions/{id}", get(status::status))
         .route("/v1/actions/{id}/outcome", post(status::outcome))
         .route("/v1/events", post(events::ingest))
+        .route(
+            "/v1/traces",
+            post(otlp::traces).layer(DefaultBodyLimit::max(otlp::MAX_OTLP_BODY_BYTES)),
+        )
+        .route(
+            "/v1/logs",
+            post(otlp::logs).layer(DefaultBodyLimit::max(otlp::MAX_OTLP_BODY_BYTES)),
+        )
         .route("/v1/approvals", get(approve::list))
         .route("/v1/approvals/{id}/approve", post(approve::approve))
         .route("/v1/approvals/{id}/deny", post(approve::deny))
