@@ -24,11 +24,15 @@ pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) ->
             app.overlay = Some(Overlay::Form(form));
             vec![]
         }
+        FormKey::Submit if !form.check_required() => {
+            app.overlay = Some(Overlay::Form(form));
+            vec![]
+        }
         FormKey::Submit => match submit(app, &form, now) {
             Ok(effects) => effects,
-            Err(e) => {
-                form.error = Some(e);
-                form.focus = 0;
+            Err((why, field)) => {
+                let field = field.and_then(|label| form.field(label));
+                form.refuse(why, field);
                 app.overlay = Some(Overlay::Form(form));
                 vec![]
             }
@@ -37,12 +41,27 @@ pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) ->
 }
 
 /// A confirmed dialog: checks it once more and turns it into an effect (a vote is
-/// `approvals`' to check).
-fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, String> {
+/// `approvals`' to check). A refusal names the field to fix, when one is at fault.
+fn submit(
+    app: &mut App,
+    form: &Form,
+    now: Timestamp,
+) -> Result<Vec<Effect>, (String, Option<&'static str>)> {
     if let Purpose::Vote { verdict, requests } = &form.purpose {
-        return approvals::submit(app, form, *verdict, requests);
+        return approvals::submit(app, form, *verdict, requests).map_err(|e| {
+            let field = e.starts_with("break-glass").then_some("break-glass");
+            (e, field)
+        });
     }
-    respond_submit(app, form, now).map_err(|e| e.to_string())
+    respond_submit(app, form, now).map_err(|e| {
+        let field = match &e {
+            Refused::NoReasonCode => Some("reason code"),
+            Refused::NoJustification => Some("justification"),
+            Refused::AgentNotTyped { .. } => Some("type agent id"),
+            _ => None,
+        };
+        (e.to_string(), field)
+    })
 }
 
 fn respond_submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Refused> {
