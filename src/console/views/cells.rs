@@ -151,6 +151,25 @@ pub fn columns(cols: Vec<Col>) -> Line<'static> {
     Line::from(spans)
 }
 
+/// A selected row: the selection style over every span and the gaps between them, so
+/// a span with its own background (the base style's `reset`, a badge) cannot punch a
+/// hole in the highlight. Foregrounds the selection leaves unset are kept.
+pub fn selected(line: Line<'static>, theme: &Theme) -> Line<'static> {
+    let sel = theme.selection;
+    let alignment = line.alignment;
+    let spans: Vec<Span<'static>> = line
+        .spans
+        .into_iter()
+        .map(|mut s| {
+            s.style = s.style.patch(sel);
+            s
+        })
+        .collect();
+    let mut out = Line::from(spans).style(line.style.patch(sel));
+    out.alignment = alignment;
+    out
+}
+
 /// `▲ T3`: glyph and label, so a tier reads without colour; `  —` when absent.
 pub fn tier_badge(tier: Option<Tier>, theme: &Theme) -> Span<'static> {
     match tier {

@@ -71,7 +71,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ),
         ]);
         if range.start + i == s.selected {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(area, TOP + i as u16));
     }

@@ -102,7 +102,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let index = range.start + i;
         let mut line = row_line(row, &w, app, theme, now.as_ref());
         if index == s.selected {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(area, 1 + i as u16));
     }
@@ -330,6 +330,24 @@ mod tests {
         let buf = render(&app, &Theme::default(), 80, 24);
         let (_, y) = find(&buf, "@alice").unwrap();
         assert!(has_style(&buf, (0, y), Theme::default().selection));
+    }
+
+    #[test]
+    fn the_selection_covers_the_whole_row_in_every_shipped_theme() {
+        let mut app = app_with_rows(&[FULL_ACTION, HUMAN_STEP, INCOMPLETE_ACTION]);
+        app.stream.selected = 1;
+        for name in crate::console::theme::BUILTIN {
+            let theme = Theme::builtin(name).unwrap();
+            let buf = render(&app, &theme, 120, 40);
+            let (_, y) = find(&buf, "@alice").unwrap();
+            let holes: Vec<u16> = (0..120)
+                .filter(|x| !has_style(&buf, (*x, y), theme.selection))
+                .collect();
+            assert!(
+                holes.is_empty(),
+                "{name}: columns {holes:?} not highlighted"
+            );
+        }
     }
 
     #[test]

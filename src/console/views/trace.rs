@@ -109,7 +109,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 let row = &t.rows[index];
                 let line = event_line(row, area.width, time_w, now.as_ref(), theme);
                 if index == t.selected {
-                    line.style(theme.selection)
+                    super::cells::selected(line, theme)
                 } else {
                     line
                 }
