@@ -13,7 +13,7 @@
 
 use super::super::app::{App, Hit};
 use super::super::theme::Theme;
-use super::cells::{clock, clock_width, columns, own, row_rect, tier_badge, Col};
+use super::cells::{columns, own, row_rect, tier_badge, Clock, Col};
 use super::command::input_line;
 use super::scroll::{scroll_offset, visible};
 use crate::untrusted::escape_untrusted;
@@ -55,12 +55,10 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     let range = visible(s.selected, s.offset, list_height(area), s.hits.len());
     let slice = &s.hits[range.clone()];
-    let now = s.hits.iter().map(|h| h.row.event.time).max();
-    let time_w = now.map_or(8, |now| {
-        clock_width(slice.iter().map(|h| &h.row.event.time), &now)
-    });
+    let clock = Clock::for_rows(slice.iter().map(|h| &h.row.event.time), &app.now);
+    let time_w = clock.width();
     for (i, hit) in slice.iter().enumerate() {
-        let time = now.map_or_else(String::new, |now| clock(&hit.row.event.time, &now));
+        let time = clock.show(&hit.row.event.time);
         let used = 4 + time_w + 2;
         let mut line = columns(vec![
             Col::new(4, vec![tier_badge(hit.row.event.tier, theme)]),

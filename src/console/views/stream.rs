@@ -7,14 +7,14 @@
 //! ```
 //!
 //! Columns shrink and drop with the table's width: `kind` needs 100 columns and the
-//! approval mode 78; reason and agent narrow first. Times come without a date when they
-//! fall on the same UTC day as the newest row ("now" is taken from the data, not the
-//! clock, so a render is a function of the state alone).
+//! approval mode 78; reason and agent narrow first. Times come without a date only when
+//! every visible row falls on the console's UTC day (`App::now`, state like any other,
+//! so a render is a function of the state alone).
 
 use super::super::app::{App, Row};
 use super::super::keymap::Action;
 use super::super::theme::Theme;
-use super::cells::{clock, clock_width, columns, own, row_rect, tier_badge, untrusted, Col};
+use super::cells::{columns, own, row_rect, tier_badge, untrusted, Clock, Col};
 use super::footer::key_label;
 use super::scroll::visible;
 use crate::event::{is_registered_reason, ActorType, ApprovalMode, Event, OutcomeStatus};
@@ -83,11 +83,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let height = list_height(area);
     let range = visible(s.selected, s.offset, height, s.rows.len());
     let slice = &s.rows[range.clone()];
-    let now = s.rows.first().map(|r| r.event.time);
-    let time_w = now.map_or(8, |now| {
-        clock_width(slice.iter().map(|r| &r.event.time), &now)
-    });
-    let w = Widths::new(area.width, time_w);
+    let clock = Clock::for_rows(slice.iter().map(|r| &r.event.time), &app.now);
+    let w = Widths::new(area.width, clock.width());
 
     frame.render_widget(headings(&w, theme), row_rect(area, 0));
     if s.loading && !s.rows.is_empty() {
@@ -100,7 +97,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     for (i, row) in slice.iter().enumerate() {
         let index = range.start + i;
-        let mut line = row_line(row, &w, app, theme, now.as_ref());
+        let mut line = row_line(row, &w, app, theme, clock);
         if index == s.selected {
             line = super::cells::selected(line, theme);
         }
@@ -128,15 +125,9 @@ fn headings(w: &Widths, theme: &Theme) -> Line<'static> {
     ])
 }
 
-fn row_line(
-    row: &Row,
-    w: &Widths,
-    app: &App,
-    theme: &Theme,
-    now: Option<&crate::event::Timestamp>,
-) -> Line<'static> {
+fn row_line(row: &Row, w: &Widths, app: &App, theme: &Theme, clock: Clock) -> Line<'static> {
     let e = &row.event;
-    let time = now.map_or_else(String::new, |now| clock(&e.time, now));
+    let time = clock.show(&e.time);
     columns(vec![
         Col::new(w.time, vec![own(&time, theme.muted)]),
         Col::new(w.tier, vec![tier_badge(e.tier, theme)]),
@@ -369,5 +360,33 @@ mod tests {
         let older = FULL_ACTION.replace("2026-11-23T01:13:45", "2026-11-20T09:00:00");
         let app = app_with_rows(&[HUMAN_STEP, &older]);
         assert!(screen(&app, 80, 24).contains("11-20 09:00"));
+    }
+
+    #[test]
+    fn todays_rows_show_the_date_too_when_the_visible_rows_are_not_all_from_today() {
+        let older = FULL_ACTION.replace("2026-11-23T01:13:45", "2026-11-20T09:00:00");
+        let app = app_with_rows(&[HUMAN_STEP, &older]);
+        assert!(screen(&app, 80, 24).contains("11-23 01:17"));
+    }
+
+    #[test]
+    fn rows_all_from_yesterday_show_the_date() {
+        let mut app = app_with_rows(&[HUMAN_STEP, FULL_ACTION]);
+        app.now = "2026-11-24T08:00:00Z".parse().unwrap();
+        let text = screen(&app, 80, 24);
+        assert!(
+            text.contains("11-23 01:17") && text.contains("11-23 01:13"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn rows_all_from_today_show_only_the_time() {
+        let app = app_with_rows(&[HUMAN_STEP, FULL_ACTION]);
+        let text = screen(&app, 80, 24);
+        assert!(
+            text.contains("01:17:57") && !text.contains("11-23"),
+            "{text}"
+        );
     }
 }
