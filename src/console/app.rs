@@ -150,6 +150,9 @@ pub struct SearchState {
     pub request: u64,
     pub scanning: bool,
     pub scanned: u64,
+    /// `/` reopened on an old query: it is shown selected, and the first character typed
+    /// replaces it (arrows and Enter keep it).
+    pub replace: bool,
 }
 
 /// Everything about one correlation id, oldest first.

@@ -34,6 +34,8 @@ mod window;
 #[cfg(test)]
 mod response_tests;
 #[cfg(test)]
+mod search_tests;
+#[cfg(test)]
 mod test_keys;
 #[cfg(test)]
 mod update_tests;

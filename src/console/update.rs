@@ -188,6 +188,9 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Search => {
             app.overlay = Some(Overlay::Search);
+            let input = &mut app.search.input;
+            input.cursor = input.text.len();
+            app.search.replace = !input.text.is_empty();
             vec![]
         }
         Action::Command => {

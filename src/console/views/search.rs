@@ -48,7 +48,13 @@ pub fn row_at(area: Rect, app: &App, y: u16) -> Option<usize> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.search;
-    let (input, cursor_x) = input_line("/ ", &s.input, area.width, theme);
+    let (mut input, cursor_x) = input_line("/ ", &s.input, area.width, theme);
+    if s.replace {
+        // The old query, selected: typing replaces it.
+        for span in input.spans.iter_mut().skip(1) {
+            span.style = span.style.patch(theme.selection);
+        }
+    }
     frame.render_widget(input, row_rect(area, 0));
     frame.set_cursor_position(Position::new(area.x + cursor_x, area.y));
     frame.render_widget(status(app, theme), row_rect(area, 1));
