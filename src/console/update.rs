@@ -26,6 +26,9 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     let mut effects = route(app, msg, now);
     effects.extend(approvals::follow(app));
     settle_scroll(app);
+    if app.stream.selected == 0 {
+        app.stream.unseen = 0;
+    }
     effects
 }
 
