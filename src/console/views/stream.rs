@@ -6,8 +6,9 @@
 //! 01:10:00 ○ T1 vibes?          scaler       k8s.scale k8s-prod/…    —       rule  ⚠3
 //! ```
 //!
-//! Columns shrink and drop with the table's width: `kind` needs 100 columns and the
-//! approval mode 78; reason and agent narrow first. Times come without a date only when
+//! Columns shrink and drop with the table's width: `kind` is shown whole from 100
+//! columns and by its last word (`proposal`, `request`, `decision`) from 72, so those
+//! rows still differ at 80; the approval mode needs 78; reason and agent narrow first. Times come without a date only when
 //! every visible row falls on the console's UTC day (`App::now`, state like any other,
 //! so a render is a function of the state alone).
 
@@ -46,9 +47,9 @@ impl Widths {
         let mut w = Widths {
             time,
             tier: 4,
-            reason: step(21, 16, 12, 10),
-            agent: step(16, 14, 12, 10),
-            kind: if total >= 100 { 18 } else { 0 },
+            reason: step(21, 16, 11, 10),
+            agent: step(16, 14, 11, 10),
+            kind: step(18, 8, 8, 0),
             action: 0,
             outcome: 7,
             approval: if total >= 78 { 5 } else { 0 },
@@ -133,12 +134,23 @@ fn row_line(row: &Row, w: &Widths, app: &App, theme: &Theme, clock: Clock) -> Li
         Col::new(w.tier, vec![tier_badge(e.tier, theme)]),
         Col::new(w.reason, reason(e, w.reason, app, theme)),
         Col::new(w.agent, vec![who(e, theme)]),
-        Col::new(w.kind, vec![untrusted(&e.kind, theme.base)]),
+        Col::new(
+            w.kind,
+            vec![untrusted(kind_text(&e.kind, w.kind), theme.base)],
+        ),
         Col::new(w.action, action(e, theme)),
         Col::new(w.outcome, vec![outcome(e, theme)]),
         Col::new(w.approval, vec![approval(e, theme)]),
         Col::new(w.mark, vec![completeness(row, theme)]),
     ])
+}
+
+/// The kind whole when it fits, else its last word (`approval.request` → `request`).
+fn kind_text(kind: &str, width: u16) -> &str {
+    if kind.chars().count() <= usize::from(width) {
+        return kind;
+    }
+    kind.rsplit('.').next().unwrap_or(kind)
 }
 
 /// The reason code; an unregistered one keeps a trailing `?` even when cut.
@@ -303,7 +315,19 @@ mod tests {
     }
 
     #[test]
-    fn the_kind_column_appears_only_when_wide() {
+    fn at_80_columns_the_kind_column_stays_shortened() {
+        let proposal = FULL_ACTION.replace("\"ai.action\"", "\"ai.proposal\"");
+        let request = FULL_ACTION.replace("\"ai.action\"", "\"approval.request\"");
+        let decision = FULL_ACTION.replace("\"ai.action\"", "\"approval.decision\"");
+        let app = app_with_rows(&[&proposal, &request, &decision]);
+        let text = screen(&app, 80, 24);
+        for kind in ["proposal", "request", "decision"] {
+            assert!(text.contains(kind), "{kind}: {text}");
+        }
+    }
+
+    #[test]
+    fn the_kind_column_is_whole_only_when_wide() {
         let app = app_with_rows(&[FULL_ACTION]);
         assert_eq!(
             (
