@@ -139,6 +139,10 @@ fn an_incident_walked_in_the_console_is_sealed_step_by_step_and_verifies() {
     tmux.keys(&["i", "C"]);
     tmux.wait_for(&format!("Close {incident}"));
     tmux.type_text("paused rogue-bot, rolled back the scale-down; export reported to legal");
+    // Steps are left: closing anyway takes a justification, sealed with the close.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("closing anyway because");
+    tmux.type_text("resume and postmortem are tracked in the ticket");
     confirm(&tmux);
     tmux.wait_for(&format!("closed {incident}"));
     tmux.keys(&["q"]);

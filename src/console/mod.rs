@@ -32,6 +32,8 @@ pub mod views;
 mod window;
 
 #[cfg(test)]
+mod response_close_tests;
+#[cfg(test)]
 mod response_tests;
 #[cfg(test)]
 mod search_tests;

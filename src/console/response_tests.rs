@@ -25,7 +25,7 @@ fn row(seq: u64, tier: &str) -> Row {
     }
 }
 
-fn console(operator: &str, tier: &str) -> App {
+pub(super) fn console(operator: &str, tier: &str) -> App {
     let mut app = App::new(
         "sqlite:test".into(),
         operator.into(),
@@ -54,7 +54,7 @@ fn console(operator: &str, tier: &str) -> App {
     app
 }
 
-fn form_error(app: &App) -> Option<String> {
+pub(super) fn form_error(app: &App) -> Option<String> {
     match &app.overlay {
         Some(Overlay::Form(f)) => f.error.clone(),
         _ => None,

@@ -7,6 +7,7 @@
 //! custody seals of its own goes through `seal::seal`, with the one `store::SealContext`.
 
 pub mod act;
+pub mod closing;
 pub mod events;
 pub mod load;
 pub mod plan;

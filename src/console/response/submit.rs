@@ -8,6 +8,7 @@ use super::{seal, writable};
 use crate::event::{Event, Timestamp};
 use crate::incident::{Incident, StepWord};
 use crate::playbook::{Playbook, StepChange};
+use crate::respond::closing::{self, Closing, Unfinished};
 use crate::respond::work::{self, Opening};
 use crate::respond::{self, Confirmation, Refused};
 use crossterm::event::KeyEvent;
@@ -144,8 +145,19 @@ fn respond_submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effe
         }
         Purpose::Close { incident } => {
             let inc = known_incident(app, incident)?;
+            let playbook = inc
+                .playbook
+                .as_deref()
+                .and_then(|p| app.response.playbooks.iter().find(|pb| pb.id == p));
+            let unfinished = Unfinished::of(&inc, playbook);
+            let closing = Closing {
+                summary: form.value(0).to_string(),
+                force: form
+                    .field(super::step_dialogs::FORCE_FIELD)
+                    .map(|i| form.value(i).to_string()),
+            };
             let id = app.response.next_id(now);
-            let e = work::close(&roles, &operator, &inc, form.value(0), id, now)?;
+            let e = closing::close(&roles, &operator, &inc, &closing, &unfinished, id, now)?;
             Ok(vec![seal(vec![e], true, format!("closed {incident}"))])
         }
         Purpose::Vote { .. } => Ok(vec![]),
