@@ -72,8 +72,28 @@ pub fn step_do(app: &mut App) -> Vec<Effect> {
         let step = Some((pb.id.clone(), step_id, state.step.second_person));
         return open_contain_form(app, action, agent, target, Some(&inc), step);
     }
+    // A second-person manual step is started here and completed by someone else.
+    if state.step.second_person && action.is_none() && !in_progress {
+        if let Err(e) = list.may_start(&step_id) {
+            return refuse(app, e);
+        }
+        return step_form(
+            app,
+            &inc,
+            &pb,
+            &step_id,
+            StepWord::Started,
+            "note",
+            "optional; a second operator completes this step",
+            false,
+        );
+    }
     // A manual step, a checkpoint, or an action step waiting for its second person.
     if let Err(e) = list.may_complete(&step_id, &operator, "-") {
+        if matches!(e, crate::playbook::Refusal::SamePerson { .. }) {
+            let how = second_person_how(&inc.id, &step_id);
+            return refuse(app, format!("{e}: {how}"));
+        }
         return refuse(app, e);
     }
     let checkpoint = kind == StepKind::Checkpoint;
@@ -128,6 +148,13 @@ pub fn step_skip_or_fail(app: &mut App, word: StepWord) -> Vec<Effect> {
     )
 }
 
+/// How the second operator completes a step this console's operator started.
+pub fn second_person_how(incident: &str, step: &str) -> String {
+    format!(
+        "another operator completes it in their own console (logged in as themselves) or with `custody incident step {incident} {step} --done NOTE`"
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn step_form(
     app: &mut App,
@@ -156,7 +183,11 @@ fn step_form(
             checkpoint,
         },
         button,
-        vec![Field::new(label, "", hint)],
+        vec![if word == StepWord::Started {
+            Field::optional(label, "", hint)
+        } else {
+            Field::new(label, "", hint)
+        }],
     );
     form.info = vec![
         ("incident".into(), format!("{} · {}", inc.id, inc.title)),

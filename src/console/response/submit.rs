@@ -141,7 +141,12 @@ fn respond_submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effe
                 StepWord::Failed => "marked failed",
                 StepWord::Started => "started",
             };
-            Ok(vec![seal(vec![e], *checkpoint, format!("{done} `{step}`"))])
+            let mut what = format!("{done} `{step}`");
+            if *word == StepWord::Started {
+                let how = super::step_dialogs::second_person_how(incident, step);
+                what = format!("{what}; {how}");
+            }
+            Ok(vec![seal(vec![e], *checkpoint, what)])
         }
         Purpose::Close { incident } => {
             let inc = known_incident(app, incident)?;
