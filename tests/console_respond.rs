@@ -104,9 +104,12 @@ fn an_incident_walked_in_the_console_is_sealed_step_by_step_and_verifies() {
     tmux.type_text("out of scope: exported prod data; 1 resource touched");
     confirm(&tmux);
     tmux.wait_for("checked off `triage`");
+    // The checklist shows it done, and the cursor has moved on to the next step that
+    // may start (page-owner).
+    tmux.wait_for("✓ done");
 
     // 4. Pause the agent: the pause-agent step runs the command executor.
-    tmux.keys(&["Down", "Down", "x"]);
+    tmux.keys(&["Down", "x"]);
     tmux.wait_for("Pause rogue-bot");
     tmux.keys(&["Tab"]);
     tmux.type_text("stop further exports");
@@ -139,6 +142,10 @@ fn an_incident_walked_in_the_console_is_sealed_step_by_step_and_verifies() {
     tmux.keys(&["i", "C"]);
     tmux.wait_for(&format!("Close {incident}"));
     tmux.type_text("paused rogue-bot, rolled back the scale-down; export reported to legal");
+    // Steps are left: closing anyway takes a justification, sealed with the close.
+    tmux.keys(&["Tab"]);
+    tmux.wait_for("closing anyway because");
+    tmux.type_text("resume and postmortem are tracked in the ticket");
     confirm(&tmux);
     tmux.wait_for(&format!("closed {incident}"));
     tmux.keys(&["q"]);

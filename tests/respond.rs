@@ -257,7 +257,9 @@ fn the_cli_walks_an_incident_from_a_t3_event_to_closed_and_the_ledger_verifies()
         &["incident", "close", &inc, "--summary", "done"],
         &["raj is a responder", "an approver"],
     );
-    desk.ok(
+    // Steps are still pending: closing needs --force with a justification, sealed.
+    refused(
+        &desk,
         "ana",
         &[
             "incident",
@@ -266,6 +268,25 @@ fn the_cli_walks_an_incident_from_a_t3_event_to_closed_and_the_ledger_verifies()
             "--summary",
             "paused and rolled back",
         ],
+        &["steps not done or skipped", "`postmortem`", "--force"],
+    );
+    desk.ok(
+        "ana",
+        &[
+            "incident",
+            "close",
+            &inc,
+            "--summary",
+            "paused and rolled back",
+            "--force",
+            "postmortem tracked in the ticket",
+        ],
+    );
+    let closed = desk.sealed_since_seed();
+    let close = closed.last().unwrap();
+    assert_eq!(
+        close["action"]["params"]["forced"]["justification"],
+        "postmortem tracked in the ticket"
     );
 
     let kinds: Vec<String> = desk

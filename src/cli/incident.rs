@@ -11,6 +11,7 @@ use crate::event::{Event, Timestamp};
 use crate::exec::Action;
 use crate::incident::{DeclaredState, Incident, Severity};
 use crate::playbook::{Playbook, PlaybookSet, StepChange, StepKind};
+use crate::respond::closing::{self, Closing, Unfinished};
 use crate::respond::load::{self, Situation};
 use crate::respond::work::{self, Opening};
 use crate::respond::{self as respond, Refused};
@@ -110,6 +111,10 @@ pub struct CloseArgs {
     /// What happened and what was done (required).
     #[arg(long, value_name = "TEXT")]
     pub summary: Option<String>,
+    /// Close although checklist steps are not done or skipped, saying why; the
+    /// justification is sealed with the close.
+    #[arg(long, value_name = "JUSTIFICATION")]
+    pub force: Option<String>,
 }
 
 fn parse_severity(s: &str) -> Result<Severity, String> {
@@ -402,11 +407,17 @@ impl Writer<'_> {
 
     async fn close(&self, args: CloseArgs) -> Result<ExitCode, Stop> {
         let inc = self.incident(&args.id)?;
-        let e = work::close(
+        let playbook = inc.playbook.as_deref().and_then(|p| self.playbooks.get(p));
+        let closing = Closing {
+            summary: args.summary.unwrap_or_default(),
+            force: args.force,
+        };
+        let e = closing::close(
             &self.env.config.roles(),
             self.operator(),
             inc,
-            args.summary.as_deref().unwrap_or(""),
+            &closing,
+            &Unfinished::of(inc, playbook),
             respond::new_id(),
             Timestamp::now(),
         )?;

@@ -109,6 +109,9 @@ pub struct StreamState {
     pub trimmed_newer: bool,
     /// The request id whose answer is current; older answers are dropped.
     pub request: u64,
+    /// Rows inserted above a cursor that had left the top, since it left: the header
+    /// shows them as `+N new`, as it does while frozen. Zero again at the top.
+    pub unseen: u64,
 }
 
 /// A multi-select picker (tiers, reason codes).
@@ -165,6 +168,9 @@ pub struct SearchState {
     pub request: u64,
     pub scanning: bool,
     pub scanned: u64,
+    /// `/` reopened on an old query: it is shown selected, and the first character typed
+    /// replaces it (arrows and Enter keep it).
+    pub replace: bool,
 }
 
 /// Everything about one correlation id, oldest first.

@@ -149,9 +149,14 @@ pub fn parse(input: &str, now: Timestamp) -> Result<Command, String> {
     })
 }
 
-/// `30s`, `15m`, `2h`, `7d`, `1w` before `now`, or an RFC 3339 time.
+/// `30s`, `15m`, `2h`, `7d`, `1w` before `now`, a clock time (`14:30`, `14:30:05`: the
+/// latest such moment not after `now`, UTC as the console shows times), or an RFC 3339
+/// time.
 pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp, String> {
     let s = s.trim();
+    if let Some(t) = clock_time(s, now) {
+        return Ok(t);
+    }
     let unit_ms = match s.chars().last() {
         Some('s') => 1_000,
         Some('m') => 60_000,
@@ -166,8 +171,21 @@ pub fn parse_time(s: &str, now: Timestamp) -> Result<Timestamp, String> {
                 .ok_or_else(|| format!("`{s}` is too far back"));
         }
     }
-    s.parse()
-        .map_err(|_| format!("`{s}` is neither a duration like 2h / 30m / 7d nor an RFC 3339 time"))
+    s.parse().map_err(|_| {
+        format!("`{s}` is neither a duration like 2h / 30m / 7d, a clock time like 14:30, nor an RFC 3339 time")
+    })
+}
+
+/// A bare `HH:MM` or `HH:MM:SS`: today at that time, or yesterday when that is still ahead.
+fn clock_time(s: &str, now: Timestamp) -> Option<Timestamp> {
+    let time = chrono::NaiveTime::parse_from_str(s, "%H:%M:%S")
+        .or_else(|_| chrono::NaiveTime::parse_from_str(s, "%H:%M"))
+        .ok()?;
+    let mut at = now.0.date_naive().and_time(time).and_utc();
+    if at > now.0 {
+        at -= chrono::Duration::days(1);
+    }
+    Some(Timestamp::from_datetime(at))
 }
 
 #[cfg(test)]
@@ -193,6 +211,20 @@ mod tests {
             panic!()
         };
         assert_eq!(t.to_rfc3339(), "2026-11-23T10:00:00.000Z");
+    }
+
+    #[test]
+    fn since_takes_a_bare_clock_time_as_today() {
+        let Command::Since(Some(t)) = parse(":since 09:30", now()).unwrap() else {
+            panic!()
+        };
+        assert_eq!(t.to_rfc3339(), "2026-11-23T09:30:00.000Z");
+    }
+
+    #[test]
+    fn a_clock_time_still_ahead_today_means_yesterday() {
+        let t = parse_time("23:15:30", now()).unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-22T23:15:30.000Z");
     }
 
     #[test]

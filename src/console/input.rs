@@ -242,6 +242,19 @@ pub(super) fn search_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         }
         _ => {
             let mut edit = std::mem::take(&mut app.search.input);
+            let typed = matches!(
+                key.code,
+                KeyCode::Char(_) | KeyCode::Backspace | KeyCode::Delete
+            ) && !key.modifiers.contains(KeyModifiers::CONTROL);
+            if std::mem::take(&mut app.search.replace) && typed {
+                // The old query was selected: typing replaces it.
+                edit = LineEdit::default();
+                if matches!(key.code, KeyCode::Backspace | KeyCode::Delete) {
+                    app.search.input = edit;
+                    app.overlay = Some(Overlay::Search);
+                    return vec![start_search(app)];
+                }
+            }
             let changed = edit_line(&mut edit, &key);
             app.search.input = edit;
             app.overlay = Some(Overlay::Search);

@@ -35,7 +35,11 @@ mod window;
 #[cfg(test)]
 mod now_tests;
 #[cfg(test)]
+mod response_close_tests;
+#[cfg(test)]
 mod response_tests;
+#[cfg(test)]
+mod search_tests;
 #[cfg(test)]
 mod test_keys;
 #[cfg(test)]

@@ -25,7 +25,7 @@ fn row(seq: u64, tier: &str) -> Row {
     }
 }
 
-fn console(operator: &str, tier: &str) -> App {
+pub(super) fn console(operator: &str, tier: &str) -> App {
     let mut app = App::new(
         "sqlite:test".into(),
         operator.into(),
@@ -54,7 +54,7 @@ fn console(operator: &str, tier: &str) -> App {
     app
 }
 
-fn form_error(app: &App) -> Option<String> {
+pub(super) fn form_error(app: &App) -> Option<String> {
     match &app.overlay {
         Some(Overlay::Form(f)) => f.error.clone(),
         _ => None,
@@ -121,8 +121,7 @@ fn a_t3_target_needs_the_agent_id_typed_then_runs_one_action() {
     assert!(form_error(&app)
         .unwrap()
         .contains("type the agent id `data-sync`"));
-    key(&mut app, KeyCode::Tab);
-    key(&mut app, KeyCode::Tab);
+    // The refusal put the cursor back in the agent field.
     key(&mut app, KeyCode::End);
     type_text(&mut app, "c");
     key(&mut app, KeyCode::Tab);
@@ -371,4 +370,59 @@ fn a_response_event_on_the_tail_reads_the_situation_again_from_the_store() {
         now(),
     );
     assert!(!effects.contains(&Effect::LoadSituation), "{effects:?}");
+}
+
+fn ctrl_s(app: &mut App) -> Vec<Effect> {
+    update(
+        app,
+        Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+        now(),
+    )
+}
+
+fn form_focus(app: &App) -> usize {
+    match &app.overlay {
+        Some(Overlay::Form(f)) => f.focus,
+        other => panic!("no dialog: {other:?}"),
+    }
+}
+
+#[test]
+fn ctrl_s_submits_a_pause_from_the_justification_in_one_key() {
+    let mut app = console("ana", "T2");
+    key(&mut app, KeyCode::Char('P'));
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "restart loop");
+    let effects = ctrl_s(&mut app);
+    let [Effect::Execute { plan, .. }] = effects.as_slice() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(plan.request.justification, "restart loop");
+}
+
+#[test]
+fn ctrl_s_keeps_the_t3_rule_and_puts_the_cursor_in_the_agent_field() {
+    let mut app = console("ana", "T3");
+    key(&mut app, KeyCode::Char('P'));
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "exporting prod data");
+    assert!(ctrl_s(&mut app).is_empty());
+    assert_eq!(form_focus(&app), 2, "the blank agent field");
+    type_text(&mut app, "data-syn");
+    assert!(ctrl_s(&mut app).is_empty());
+    assert!(form_error(&app).unwrap().contains("`data-sync`"));
+    assert_eq!(form_focus(&app), 2, "the mistyped agent field");
+    type_text(&mut app, "c");
+    assert_eq!(ctrl_s(&mut app).len(), 1);
+}
+
+#[test]
+fn a_refusal_on_the_action_button_focuses_the_missing_field() {
+    let mut app = console("ana", "T2");
+    key(&mut app, KeyCode::Char('P'));
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Tab);
+    }
+    assert!(key(&mut app, KeyCode::Enter).is_empty());
+    assert_eq!(form_focus(&app), 1, "the justification");
 }

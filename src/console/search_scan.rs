@@ -135,6 +135,7 @@ async fn best_of_chunk(
                 continue;
             };
             if let Some((score, indices)) = matcher.score(&text) {
+                let text = in_own_case(&text, &row.event);
                 out.push(Hit {
                     row,
                     score,
@@ -145,4 +146,38 @@ async fn best_of_chunk(
         }
     }
     Ok(out)
+}
+
+/// The matched line in the event's own case (ids like `INC-1001` or `Ord-7F` as
+/// written), when it lines up char for char with the lower-cased line that was matched,
+/// so the match positions still fall on the same characters; else the matched line.
+pub fn in_own_case(matched: &str, e: &crate::event::Event) -> String {
+    let words = crate::ledger::columns::search_words(e);
+    let cased: String = words.chars().take(matched.chars().count()).collect();
+    if cased.to_lowercase() == matched {
+        cased
+    } else {
+        matched.to_string()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::event::parse_line;
+    use crate::ledger::columns::search_text;
+
+    #[test]
+    fn a_hit_keeps_the_case_of_its_ids() {
+        let e = parse_line(
+            br#"{"event_id":"e1","time":"2026-11-23T11:00:00Z","kind":"ai.action","agent":{"id":"Billing-Bot"},"action":{"type":"stripe.refund","resource":"ORD-7F3A"}}"#,
+        )
+        .unwrap();
+        let matched = search_text(&e);
+        assert_eq!(
+            in_own_case(&matched, &e),
+            "Billing-Bot ai.action stripe.refund ORD-7F3A"
+        );
+    }
 }

@@ -31,6 +31,9 @@ pub fn update(app: &mut App, msg: Msg, now: Timestamp) -> Vec<Effect> {
     let mut effects = route(app, msg, now);
     effects.extend(approvals::follow(app));
     settle_scroll(app);
+    if app.stream.selected == 0 {
+        app.stream.unseen = 0;
+    }
     effects
 }
 
@@ -198,6 +201,9 @@ fn act(app: &mut App, action: Action) -> Vec<Effect> {
         }
         Action::Search => {
             app.overlay = Some(Overlay::Search);
+            let input = &mut app.search.input;
+            input.cursor = input.text.len();
+            app.search.replace = !input.text.is_empty();
             vec![]
         }
         Action::Command => {

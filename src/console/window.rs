@@ -132,6 +132,7 @@ fn insert_newest(s: &mut super::app::StreamState, fresh: Vec<Row>) {
     if !follow {
         s.selected += n;
         s.offset += n;
+        s.unseen += n as u64;
     }
     if s.rows.len() > WINDOW_ROWS {
         s.rows.truncate(WINDOW_ROWS);

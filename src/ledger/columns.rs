@@ -367,6 +367,23 @@ struct ContextCols {
 /// reason code and the AI's summary, lower-cased and capped, so a scan stays cheap.
 pub fn search_text(e: &Event) -> String {
     const CAP: usize = 240;
+    let mut text = search_parts(e).join(" ").to_lowercase();
+    if text.len() > CAP {
+        let mut cut = CAP;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+/// The same words as `search_text` in their own case, uncapped: what a search hit shows.
+pub fn search_words(e: &Event) -> String {
+    search_parts(e).join(" ")
+}
+
+fn search_parts(e: &Event) -> Vec<&str> {
     let mut parts: Vec<&str> = Vec::with_capacity(8);
     if let Some(a) = &e.agent {
         parts.push(&a.id);
@@ -382,13 +399,5 @@ pub fn search_text(e: &Event) -> String {
     }
     parts.extend(e.reason_code.as_deref());
     parts.extend(e.ai_output.as_ref().and_then(|o| o.summary.as_deref()));
-    let mut text = parts.join(" ").to_lowercase();
-    if text.len() > CAP {
-        let mut cut = CAP;
-        while !text.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        text.truncate(cut);
-    }
-    text
+    parts
 }

@@ -8,6 +8,7 @@
 
 pub mod act;
 pub mod derived;
+pub mod closing;
 pub mod events;
 pub mod load;
 pub mod plan;

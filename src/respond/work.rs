@@ -161,22 +161,3 @@ pub fn declare(
         event_id, now, operator, incident, params, note,
     ))
 }
-
-/// Closes the incident with its summary.
-pub fn close(
-    roles: &Roles,
-    operator: &str,
-    incident: &Incident,
-    summary: &str,
-    event_id: String,
-    now: Timestamp,
-) -> Result<Event, Refused> {
-    roles.check(operator, Permission::Close)?;
-    still_open(incident)?;
-    if summary.trim().is_empty() {
-        return Err(Refused::Incident(
-            "closing needs a summary: what happened and what was done".into(),
-        ));
-    }
-    Ok(record::close(event_id, now, operator, incident, summary))
-}

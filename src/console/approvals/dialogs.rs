@@ -69,7 +69,7 @@ pub fn open_vote(app: &mut App, verdict: Verdict) -> Vec<Effect> {
         "why, for the record (required)",
     )];
     if verdict == Verdict::Approve && role == Role::Admin {
-        fields.push(Field::new(
+        fields.push(Field::optional(
             "break-glass",
             "no",
             "admins only: type yes to approve alone, on the record as BREAK-GLASS",

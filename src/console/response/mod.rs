@@ -239,10 +239,50 @@ pub fn act(app: &mut App, action: Action) -> Option<Vec<Effect>> {
 
 /// A fresh derivation from the ledger.
 pub fn on_situation(app: &mut App, situation: Situation) {
+    let before = selected_settled(app);
     app.response.situation = situation;
     list_controlled_agents(app);
     let len = app.response.playbook().map_or(0, |p| p.steps.len());
     app.response.selected_step = app.response.selected_step.min(len.saturating_sub(1));
+    if before == Some(false) && selected_settled(app) == Some(true) {
+        to_next_runnable_step(app);
+    }
+}
+
+/// Whether the selected checklist step is done or skipped (`None`: no checklist).
+fn selected_settled(app: &App) -> Option<bool> {
+    let inc = app.response.incident()?;
+    let pb = app.response.playbook()?;
+    let step = pb.steps.get(app.response.selected_step)?;
+    Some(inc.checklist(pb).step(&step.id)?.status.is_settled())
+}
+
+/// After the selected step completes: the next step that may start now (after it, else
+/// from the top), else the next one not settled; the cursor stays when none is left.
+fn to_next_runnable_step(app: &mut App) {
+    let (Some(inc), Some(pb)) = (app.response.incident(), app.response.playbook()) else {
+        return;
+    };
+    let list = inc.checklist(pb);
+    let at = app.response.selected_step;
+    let ready = list.ready();
+    let index = |id: &str| pb.steps.iter().position(|s| s.id == id);
+    let open = list
+        .steps
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| !s.status.is_settled())
+        .map(|(i, _)| i);
+    let next = ready
+        .iter()
+        .filter_map(|id| index(id))
+        .find(|i| *i > at)
+        .or_else(|| ready.iter().find_map(|id| index(id)))
+        .or_else(|| open.clone().find(|i| *i > at))
+        .or_else(|| open.clone().next());
+    if let Some(i) = next {
+        app.response.selected_step = i;
+    }
 }
 
 pub fn on_sealed(app: &mut App, what: String, result: Result<Vec<u64>, String>) -> Vec<Effect> {

@@ -11,6 +11,7 @@ use crate::event::Timestamp;
 use crate::exec::Action as ExecAction;
 use crate::incident::{Incident, StepWord};
 use crate::playbook::{Playbook, StepKind, StepStatus};
+use crate::respond::closing::Unfinished;
 use crate::respond::{Permission, Refused};
 
 /// The incident shown, its playbook and the selected step id, or a refusal.
@@ -71,8 +72,28 @@ pub fn step_do(app: &mut App) -> Vec<Effect> {
         let step = Some((pb.id.clone(), step_id, state.step.second_person));
         return open_contain_form(app, action, agent, target, Some(&inc), step);
     }
+    // A second-person manual step is started here and completed by someone else.
+    if state.step.second_person && action.is_none() && !in_progress {
+        if let Err(e) = list.may_start(&step_id) {
+            return refuse(app, e);
+        }
+        return step_form(
+            app,
+            &inc,
+            &pb,
+            &step_id,
+            StepWord::Started,
+            "note",
+            "optional; a second operator completes this step",
+            false,
+        );
+    }
     // A manual step, a checkpoint, or an action step waiting for its second person.
     if let Err(e) = list.may_complete(&step_id, &operator, "-") {
+        if matches!(e, crate::playbook::Refusal::SamePerson { .. }) {
+            let how = second_person_how(&inc.id, &step_id);
+            return refuse(app, format!("{e}: {how}"));
+        }
         return refuse(app, e);
     }
     let checkpoint = kind == StepKind::Checkpoint;
@@ -127,6 +148,13 @@ pub fn step_skip_or_fail(app: &mut App, word: StepWord) -> Vec<Effect> {
     )
 }
 
+/// How the second operator completes a step this console's operator started.
+pub fn second_person_how(incident: &str, step: &str) -> String {
+    format!(
+        "another operator completes it in their own console (logged in as themselves) or with `custody incident step {incident} {step} --done NOTE`"
+    )
+}
+
 #[allow(clippy::too_many_arguments)]
 fn step_form(
     app: &mut App,
@@ -155,7 +183,11 @@ fn step_form(
             checkpoint,
         },
         button,
-        vec![Field::new(label, "", hint)],
+        vec![if word == StepWord::Started {
+            Field::optional(label, "", hint)
+        } else {
+            Field::new(label, "", hint)
+        }],
     );
     form.info = vec![
         ("incident".into(), format!("{} · {}", inc.id, inc.title)),
@@ -168,19 +200,37 @@ fn step_form(
     vec![]
 }
 
-/// `C`: close the incident, with a summary.
+/// The dialog field that forces a close over unfinished work.
+pub const FORCE_FIELD: &str = "closing anyway because";
+
+/// `C`: close the incident, with a summary; over unfinished work, with a justification
+/// too (sealed with the close).
 pub fn close_incident(app: &mut App) -> Vec<Effect> {
     let Some(inc) = app.response.incident().cloned() else {
         return refuse(app, "no incident to close");
     };
-    let check = writable(app).and_then(|_| {
-        app.response
-            .roles
-            .check(&app.header.operator, Permission::Close)
-            .map_err(Refused::from)
-    });
-    if let Err(e) = check {
+    if let Err(e) = writable(app) {
         return refuse(app, e);
+    }
+    let operator = app.header.operator.clone();
+    if let Err(e) = app.response.roles.check(&operator, Permission::Close) {
+        let hint = format!(
+            "{e} (roles come from the config's [roles] table: an admin can add `{operator} = \"approver\"`)"
+        );
+        return refuse(app, hint);
+    }
+    let unfinished = Unfinished::of(&inc, app.response.playbook());
+    let mut fields = vec![Field::new(
+        "summary",
+        "",
+        "what happened and what was done (required)",
+    )];
+    if !unfinished.is_empty() {
+        fields.push(Field::new(
+            FORCE_FIELD,
+            "",
+            "why close with work left (required; sealed with the close)",
+        ));
     }
     let mut form = Form::new(
         format!("Close {}", inc.id),
@@ -188,28 +238,24 @@ pub fn close_incident(app: &mut App) -> Vec<Effect> {
             incident: inc.id.clone(),
         },
         "Close incident",
-        vec![Field::new(
-            "summary",
-            "",
-            "what happened and what was done (required)",
-        )],
+        fields,
     );
-    let list = app.response.playbook().map(|pb| inc.checklist(pb));
-    let open_steps = list.map_or(0, |l| {
-        l.steps.iter().filter(|s| !s.status.is_settled()).count()
-    });
     form.info = vec![
         ("incident".into(), format!("{} · {}", inc.id, inc.title)),
         ("state".into(), inc.state_word().to_string()),
         (
             "checklist".into(),
-            if open_steps == 0 {
+            if unfinished.is_empty() {
                 "every step settled".into()
             } else {
-                format!("{open_steps} steps not done or skipped")
+                format!(
+                    "{}: closing anyway needs a justification",
+                    unfinished.describe()
+                )
             },
         ),
     ];
+    form.danger = !unfinished.is_empty();
     app.overlay = Some(Overlay::Form(form));
     vec![]
 }

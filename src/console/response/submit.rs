@@ -8,6 +8,7 @@ use super::{seal, writable};
 use crate::event::{Event, Timestamp};
 use crate::incident::{Incident, StepWord};
 use crate::playbook::{Playbook, StepChange};
+use crate::respond::closing::{self, Closing, Unfinished};
 use crate::respond::work::{self, Opening};
 use crate::respond::{self, Confirmation, Refused};
 use crossterm::event::KeyEvent;
@@ -24,11 +25,15 @@ pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) ->
             app.overlay = Some(Overlay::Form(form));
             vec![]
         }
+        FormKey::Submit if !form.check_required() => {
+            app.overlay = Some(Overlay::Form(form));
+            vec![]
+        }
         FormKey::Submit => match submit(app, &form, now) {
             Ok(effects) => effects,
-            Err(e) => {
-                form.error = Some(e);
-                form.focus = 0;
+            Err((why, field)) => {
+                let field = field.and_then(|label| form.field(label));
+                form.refuse(why, field);
                 app.overlay = Some(Overlay::Form(form));
                 vec![]
             }
@@ -37,12 +42,27 @@ pub fn form_key(app: &mut App, key: KeyEvent, mut form: Form, now: Timestamp) ->
 }
 
 /// A confirmed dialog: checks it once more and turns it into an effect (a vote is
-/// `approvals`' to check).
-fn submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, String> {
+/// `approvals`' to check). A refusal names the field to fix, when one is at fault.
+fn submit(
+    app: &mut App,
+    form: &Form,
+    now: Timestamp,
+) -> Result<Vec<Effect>, (String, Option<&'static str>)> {
     if let Purpose::Vote { verdict, requests } = &form.purpose {
-        return approvals::submit(app, form, *verdict, requests);
+        return approvals::submit(app, form, *verdict, requests).map_err(|e| {
+            let field = e.starts_with("break-glass").then_some("break-glass");
+            (e, field)
+        });
     }
-    respond_submit(app, form, now).map_err(|e| e.to_string())
+    respond_submit(app, form, now).map_err(|e| {
+        let field = match &e {
+            Refused::NoReasonCode => Some("reason code"),
+            Refused::NoJustification => Some("justification"),
+            Refused::AgentNotTyped { .. } => Some("type agent id"),
+            _ => None,
+        };
+        (e.to_string(), field)
+    })
 }
 
 fn respond_submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effect>, Refused> {
@@ -125,12 +145,28 @@ fn respond_submit(app: &mut App, form: &Form, now: Timestamp) -> Result<Vec<Effe
                 StepWord::Failed => "marked failed",
                 StepWord::Started => "started",
             };
-            Ok(vec![seal(vec![e], *checkpoint, format!("{done} `{step}`"))])
+            let mut what = format!("{done} `{step}`");
+            if *word == StepWord::Started {
+                let how = super::step_dialogs::second_person_how(incident, step);
+                what = format!("{what}; {how}");
+            }
+            Ok(vec![seal(vec![e], *checkpoint, what)])
         }
         Purpose::Close { incident } => {
             let inc = known_incident(app, incident)?;
+            let playbook = inc
+                .playbook
+                .as_deref()
+                .and_then(|p| app.response.playbooks.iter().find(|pb| pb.id == p));
+            let unfinished = Unfinished::of(&inc, playbook);
+            let closing = Closing {
+                summary: form.value(0).to_string(),
+                force: form
+                    .field(super::step_dialogs::FORCE_FIELD)
+                    .map(|i| form.value(i).to_string()),
+            };
             let id = app.response.next_id(now);
-            let e = work::close(&roles, &operator, &inc, form.value(0), id, now)?;
+            let e = closing::close(&roles, &operator, &inc, &closing, &unfinished, id, now)?;
             Ok(vec![seal(vec![e], true, format!("closed {incident}"))])
         }
         Purpose::Vote { .. } => Ok(vec![]),

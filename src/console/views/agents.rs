@@ -107,7 +107,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let control = app.response.situation.agents.get(&agent.id);
         let mut line = agent_line(agent, control, &w, now.as_ref(), theme);
         if range.start + i == a.selected {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(area, 1 + i as u16));
     }

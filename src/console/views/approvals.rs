@@ -132,7 +132,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let marked = a.marked.contains(&p.request.id);
         let mut line = request_line(p, marked, &w, app, theme);
         if range.start + i == a.selected {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(list, 1 + i as u16));
     }

@@ -151,6 +151,25 @@ pub fn columns(cols: Vec<Col>) -> Line<'static> {
     Line::from(spans)
 }
 
+/// A selected row: the selection style over every span and the gaps between them, so
+/// a span with its own background (the base style's `reset`, a badge) cannot punch a
+/// hole in the highlight. Foregrounds the selection leaves unset are kept.
+pub fn selected(line: Line<'static>, theme: &Theme) -> Line<'static> {
+    let sel = theme.selection;
+    let alignment = line.alignment;
+    let spans: Vec<Span<'static>> = line
+        .spans
+        .into_iter()
+        .map(|mut s| {
+            s.style = s.style.patch(sel);
+            s
+        })
+        .collect();
+    let mut out = Line::from(spans).style(line.style.patch(sel));
+    out.alignment = alignment;
+    out
+}
+
 /// `▲ T3`: glyph and label, so a tier reads without colour; `  —` when absent.
 pub fn tier_badge(tier: Option<Tier>, theme: &Theme) -> Span<'static> {
     match tier {
@@ -168,15 +187,39 @@ pub fn clock(t: &Timestamp, now: &Timestamp) -> String {
     }
 }
 
-/// The width `clock` needs for every one of `times`.
-pub fn clock_width<'a>(times: impl IntoIterator<Item = &'a Timestamp>, now: &Timestamp) -> u16 {
-    let other_day = times
-        .into_iter()
-        .any(|t| t.0.date_naive() != now.0.date_naive());
-    if other_day {
-        11
-    } else {
-        8
+/// How a list shows its times: with the date on every row as soon as one of the rows it
+/// shows is not from today (the console's clock), so no bare time is taken for today's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Clock {
+    pub dated: bool,
+}
+
+impl Clock {
+    pub fn for_rows<'a>(
+        times: impl IntoIterator<Item = &'a Timestamp>,
+        today: &Timestamp,
+    ) -> Clock {
+        let day = today.0.date_naive();
+        Clock {
+            dated: times.into_iter().any(|t| t.0.date_naive() != day),
+        }
+    }
+
+    /// `HH:MM:SS`, or `MM-DD HH:MM` when dated.
+    pub fn show(self, t: &Timestamp) -> String {
+        if self.dated {
+            t.0.format("%m-%d %H:%M").to_string()
+        } else {
+            t.0.format("%H:%M:%S").to_string()
+        }
+    }
+
+    pub fn width(self) -> u16 {
+        if self.dated {
+            11
+        } else {
+            8
+        }
     }
 }
 

@@ -163,7 +163,7 @@ pub fn draw_playbooks(
             untrusted(title, theme.muted),
         ]);
         if here {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(inner, i as u16));
     }

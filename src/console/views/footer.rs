@@ -19,7 +19,8 @@ use ratatui::Frame;
 
 /// The hint of a picker popup; also drawn inside the popup.
 pub const PICKER_HINT: &str = "space toggle · enter apply · esc cancel · a all · n none";
-const FORM_HINT: &str = "tab/↓ next field · → to the buttons · enter presses · esc cancels";
+const FORM_HINT: &str =
+    "tab/↓ next field · → to the buttons · enter presses · ctrl-s submits · esc cancels";
 const SEARCH_HINT: &str = "type to search · ↑↓ select · enter trace · esc close";
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {

@@ -41,6 +41,10 @@ fn status_line(app: &App, theme: &Theme, width: usize) -> Vec<Span<'static>> {
     rest.push(Span::raw("  "));
     if app.is_live() {
         rest.push(own("● LIVE", theme.live));
+        let unseen = app.stream.unseen;
+        if unseen > 0 {
+            rest.push(own(&format!(" +{unseen} new ↑"), theme.frozen));
+        }
     } else {
         let held = app.stream.arrived_while_frozen;
         rest.push(own(&format!("❚❚ FROZEN +{held} new"), theme.frozen));
@@ -263,6 +267,20 @@ mod tests {
         app.stream.frozen = true;
         app.stream.arrived_while_frozen = 7;
         assert!(header_text(&app, 80).contains("FROZEN +7 new"));
+    }
+
+    #[test]
+    fn rows_arriving_above_a_cursor_away_from_the_top_are_counted() {
+        use super::super::fixtures::{row, HUMAN_STEP, INCOMPLETE_ACTION};
+        let mut app = app_with_rows(&[FULL_ACTION, HUMAN_STEP]);
+        app.stream.selected = 1;
+        let fresh = vec![row(3, INCOMPLETE_ACTION), row(4, INCOMPLETE_ACTION)];
+        crate::console::window::on_appended(&mut app, fresh, 4);
+        assert!(
+            header_text(&app, 100).contains("+2 new"),
+            "{}",
+            header_text(&app, 100)
+        );
     }
 
     #[test]

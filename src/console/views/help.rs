@@ -27,7 +27,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 use ratatui::Frame;
 
 /// The `:` commands, as the help lists them.
-pub const COMMANDS: [(&str, &str); 12] = [
+pub const COMMANDS: [(&str, &str); 16] = [
     (":agent NAME", "only this agent's events (repeat for more)"),
     (":kind KIND", "only this kind, e.g. human.intervention"),
     (":env ENV", "only this environment"),
@@ -35,13 +35,26 @@ pub const COMMANDS: [(&str, &str); 12] = [
     (":tier T2..T3", "a tier or a range of tiers"),
     (
         ":since 2h",
-        "from a time or an age ago (30m, 2h, 7d, RFC 3339)",
+        "from an age ago, a clock time or a date (30m, 2h, 7d, 14:30, RFC 3339)",
     ),
     (":until TIME", "up to a time or an age ago"),
     (":trace ID", "open the trace of a correlation id"),
     (
         ":approvals",
         "the Approvals view: pending requests, oldest first",
+    ),
+    (
+        ":incident [ID]",
+        "the Incident view (the newest open one, or ID)",
+    ),
+    (":incident open", "open an incident from the selected event"),
+    (
+        ":playbook NAME",
+        "pick the incident's playbook (p lists them)",
+    ),
+    (
+        ":rollback since 2h",
+        "roll back the agent's reversible actions since then",
     ),
     (":clear", "clear every filter"),
     (":help", "this help"),
@@ -50,6 +63,11 @@ pub const COMMANDS: [(&str, &str); 12] = [
 
 const KEY_COLUMN: usize = 18;
 
+/// How a second-person step gets its second person: a console acts as the one operator
+/// its credential names, so the other completes it from their own login.
+pub const SECOND_PERSON: &str = "one operator starts it (x); another, logged in as \
+themselves, completes it in their own console or with `custody incident step ID STEP --done NOTE`";
+
 /// Every line of the help, for drawing and for clamping the scroll.
 pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = vec![Line::from(own("Keys", theme.title))];
@@ -57,6 +75,30 @@ pub fn lines(app: &App, theme: &Theme) -> Vec<Line<'static>> {
         out.push(Line::from(vec![
             own(&format!("{keys:<KEY_COLUMN$}"), theme.key),
             own(what, theme.base),
+        ]));
+    }
+    out.push(Line::default());
+    out.push(Line::from(own("In a view or a dialog", theme.title)));
+    let enter = key_label(&app.keymap, Action::Open).unwrap_or_else(|| "Enter".into());
+    let step = key_label(&app.keymap, Action::StepDo).unwrap_or_else(|| "x".into());
+    for (keys, what) in [
+        (
+            format!("{enter} (Agents)"),
+            "that agent's events in the Stream view".to_string(),
+        ),
+        (
+            format!("{enter} {step} (Incident)"),
+            "run, start or check off the selected step".to_string(),
+        ),
+        ("second person".to_string(), SECOND_PERSON.to_string()),
+        (
+            "Ctrl-s Alt-Enter".to_string(),
+            "submit a dialog once its required fields are filled".to_string(),
+        ),
+    ] {
+        out.push(Line::from(vec![
+            own(&format!("{keys:<KEY_COLUMN$}"), theme.key),
+            own(&what, theme.base),
         ]));
     }
     out.push(Line::default());
@@ -142,6 +184,21 @@ mod tests {
         assert!(
             text.contains("Ctrl-y            copy the selected event as JSON"),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn help_lists_incident_and_playbook_commands_and_enter_in_the_agents_view() {
+        let mut app = app();
+        app.overlay = Some(Overlay::Help { scroll: 0 });
+        let text: Vec<String> = lines(&app, &Theme::default())
+            .iter()
+            .map(|l| l.to_string())
+            .collect();
+        let has = |prefix: &str| text.iter().any(|l| l.starts_with(prefix));
+        assert!(
+            has(":incident [ID]") && has(":playbook NAME") && has("Enter (Agents)"),
+            "{text:#?}"
         );
     }
 

@@ -85,7 +85,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let selected = range.start + i == r.selected_step;
         let mut line = step_line(state, &list, area.width, &now, theme);
         if selected {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(body, i as u16));
     }

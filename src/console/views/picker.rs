@@ -57,7 +57,7 @@ pub fn draw(frame: &mut Frame, area: Rect, kind: &PickerKind, picker: &Picker, t
         spans.extend(label(kind, text, theme));
         let mut line = Line::from(fit(spans, usize::from(inner.width)));
         if here {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(inner, i as u16));
     }

@@ -13,7 +13,7 @@
 
 use super::super::app::{App, Hit};
 use super::super::theme::Theme;
-use super::cells::{clock, clock_width, columns, own, row_rect, tier_badge, Col};
+use super::cells::{columns, own, row_rect, tier_badge, Clock, Col};
 use super::command::input_line;
 use super::scroll::{scroll_offset, visible};
 use crate::untrusted::escape_untrusted;
@@ -48,19 +48,23 @@ pub fn row_at(area: Rect, app: &App, y: u16) -> Option<usize> {
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let s = &app.search;
-    let (input, cursor_x) = input_line("/ ", &s.input, area.width, theme);
+    let (mut input, cursor_x) = input_line("/ ", &s.input, area.width, theme);
+    if s.replace {
+        // The old query, selected: typing replaces it.
+        for span in input.spans.iter_mut().skip(1) {
+            span.style = span.style.patch(theme.selection);
+        }
+    }
     frame.render_widget(input, row_rect(area, 0));
     frame.set_cursor_position(Position::new(area.x + cursor_x, area.y));
     frame.render_widget(status(app, theme), row_rect(area, 1));
 
     let range = visible(s.selected, s.offset, list_height(area), s.hits.len());
     let slice = &s.hits[range.clone()];
-    let now = s.hits.iter().map(|h| h.row.event.time).max();
-    let time_w = now.map_or(8, |now| {
-        clock_width(slice.iter().map(|h| &h.row.event.time), &now)
-    });
+    let clock = Clock::for_rows(slice.iter().map(|h| &h.row.event.time), &app.now);
+    let time_w = clock.width();
     for (i, hit) in slice.iter().enumerate() {
-        let time = now.map_or_else(String::new, |now| clock(&hit.row.event.time, &now));
+        let time = clock.show(&hit.row.event.time);
         let used = 4 + time_w + 2;
         let mut line = columns(vec![
             Col::new(4, vec![tier_badge(hit.row.event.tier, theme)]),
@@ -71,7 +75,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ),
         ]);
         if range.start + i == s.selected {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(area, TOP + i as u16));
     }

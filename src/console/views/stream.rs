@@ -6,15 +6,16 @@
 //! 01:10:00 ○ T1 vibes?          scaler       k8s.scale k8s-prod/…    —       rule  ⚠3
 //! ```
 //!
-//! Columns shrink and drop with the table's width: `kind` needs 100 columns and the
-//! approval mode 78; reason and agent narrow first. Times come without a date when they
-//! fall on the same UTC day as the newest row ("now" is taken from the data, not the
-//! clock, so a render is a function of the state alone).
+//! Columns shrink and drop with the table's width: `kind` is shown whole from 100
+//! columns and by its last word (`proposal`, `request`, `decision`) from 72, so those
+//! rows still differ at 80; the approval mode needs 78; reason and agent narrow first. Times come without a date only when
+//! every visible row falls on the console's UTC day (`App::now`, state like any other,
+//! so a render is a function of the state alone).
 
 use super::super::app::{App, Row};
 use super::super::keymap::Action;
 use super::super::theme::Theme;
-use super::cells::{clock, clock_width, columns, own, row_rect, tier_badge, untrusted, Col};
+use super::cells::{columns, own, row_rect, tier_badge, untrusted, Clock, Col};
 use super::footer::key_label;
 use super::scroll::visible;
 use crate::event::{is_registered_reason, ActorType, ApprovalMode, Event, OutcomeStatus};
@@ -46,9 +47,9 @@ impl Widths {
         let mut w = Widths {
             time,
             tier: 4,
-            reason: step(21, 16, 12, 10),
-            agent: step(16, 14, 12, 10),
-            kind: if total >= 100 { 18 } else { 0 },
+            reason: step(21, 16, 11, 10),
+            agent: step(16, 14, 11, 10),
+            kind: step(18, 8, 8, 0),
             action: 0,
             outcome: 7,
             approval: if total >= 78 { 5 } else { 0 },
@@ -83,11 +84,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let height = list_height(area);
     let range = visible(s.selected, s.offset, height, s.rows.len());
     let slice = &s.rows[range.clone()];
-    let now = s.rows.first().map(|r| r.event.time);
-    let time_w = now.map_or(8, |now| {
-        clock_width(slice.iter().map(|r| &r.event.time), &now)
-    });
-    let w = Widths::new(area.width, time_w);
+    let clock = Clock::for_rows(slice.iter().map(|r| &r.event.time), &app.now);
+    let w = Widths::new(area.width, clock.width());
 
     frame.render_widget(headings(&w, theme), row_rect(area, 0));
     if s.loading && !s.rows.is_empty() {
@@ -100,9 +98,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     for (i, row) in slice.iter().enumerate() {
         let index = range.start + i;
-        let mut line = row_line(row, &w, app, theme, now.as_ref());
+        let mut line = row_line(row, &w, app, theme, clock);
         if index == s.selected {
-            line = line.style(theme.selection);
+            line = super::cells::selected(line, theme);
         }
         frame.render_widget(line, row_rect(area, 1 + i as u16));
     }
@@ -128,26 +126,31 @@ fn headings(w: &Widths, theme: &Theme) -> Line<'static> {
     ])
 }
 
-fn row_line(
-    row: &Row,
-    w: &Widths,
-    app: &App,
-    theme: &Theme,
-    now: Option<&crate::event::Timestamp>,
-) -> Line<'static> {
+fn row_line(row: &Row, w: &Widths, app: &App, theme: &Theme, clock: Clock) -> Line<'static> {
     let e = &row.event;
-    let time = now.map_or_else(String::new, |now| clock(&e.time, now));
+    let time = clock.show(&e.time);
     columns(vec![
         Col::new(w.time, vec![own(&time, theme.muted)]),
         Col::new(w.tier, vec![tier_badge(e.tier, theme)]),
         Col::new(w.reason, reason(e, w.reason, app, theme)),
         Col::new(w.agent, vec![who(e, theme)]),
-        Col::new(w.kind, vec![untrusted(&e.kind, theme.base)]),
+        Col::new(
+            w.kind,
+            vec![untrusted(kind_text(&e.kind, w.kind), theme.base)],
+        ),
         Col::new(w.action, action(e, theme)),
         Col::new(w.outcome, vec![outcome(e, theme)]),
         Col::new(w.approval, vec![approval(e, theme)]),
         Col::new(w.mark, vec![completeness(row, theme)]),
     ])
+}
+
+/// The kind whole when it fits, else its last word (`approval.request` → `request`).
+fn kind_text(kind: &str, width: u16) -> &str {
+    if kind.chars().count() <= usize::from(width) {
+        return kind;
+    }
+    kind.rsplit('.').next().unwrap_or(kind)
 }
 
 /// The reason code; an unregistered one keeps a trailing `?` even when cut.
@@ -312,7 +315,19 @@ mod tests {
     }
 
     #[test]
-    fn the_kind_column_appears_only_when_wide() {
+    fn at_80_columns_the_kind_column_stays_shortened() {
+        let proposal = FULL_ACTION.replace("\"ai.action\"", "\"ai.proposal\"");
+        let request = FULL_ACTION.replace("\"ai.action\"", "\"approval.request\"");
+        let decision = FULL_ACTION.replace("\"ai.action\"", "\"approval.decision\"");
+        let app = app_with_rows(&[&proposal, &request, &decision]);
+        let text = screen(&app, 80, 24);
+        for kind in ["proposal", "request", "decision"] {
+            assert!(text.contains(kind), "{kind}: {text}");
+        }
+    }
+
+    #[test]
+    fn the_kind_column_is_whole_only_when_wide() {
         let app = app_with_rows(&[FULL_ACTION]);
         assert_eq!(
             (
@@ -330,6 +345,24 @@ mod tests {
         let buf = render(&app, &Theme::default(), 80, 24);
         let (_, y) = find(&buf, "@alice").unwrap();
         assert!(has_style(&buf, (0, y), Theme::default().selection));
+    }
+
+    #[test]
+    fn the_selection_covers_the_whole_row_in_every_shipped_theme() {
+        let mut app = app_with_rows(&[FULL_ACTION, HUMAN_STEP, INCOMPLETE_ACTION]);
+        app.stream.selected = 1;
+        for name in crate::console::theme::BUILTIN {
+            let theme = Theme::builtin(name).unwrap();
+            let buf = render(&app, &theme, 120, 40);
+            let (_, y) = find(&buf, "@alice").unwrap();
+            let holes: Vec<u16> = (0..120)
+                .filter(|x| !has_style(&buf, (*x, y), theme.selection))
+                .collect();
+            assert!(
+                holes.is_empty(),
+                "{name}: columns {holes:?} not highlighted"
+            );
+        }
     }
 
     #[test]
@@ -351,5 +384,33 @@ mod tests {
         let older = FULL_ACTION.replace("2026-11-23T01:13:45", "2026-11-20T09:00:00");
         let app = app_with_rows(&[HUMAN_STEP, &older]);
         assert!(screen(&app, 80, 24).contains("11-20 09:00"));
+    }
+
+    #[test]
+    fn todays_rows_show_the_date_too_when_the_visible_rows_are_not_all_from_today() {
+        let older = FULL_ACTION.replace("2026-11-23T01:13:45", "2026-11-20T09:00:00");
+        let app = app_with_rows(&[HUMAN_STEP, &older]);
+        assert!(screen(&app, 80, 24).contains("11-23 01:17"));
+    }
+
+    #[test]
+    fn rows_all_from_yesterday_show_the_date() {
+        let mut app = app_with_rows(&[HUMAN_STEP, FULL_ACTION]);
+        app.now = "2026-11-24T08:00:00Z".parse().unwrap();
+        let text = screen(&app, 80, 24);
+        assert!(
+            text.contains("11-23 01:17") && text.contains("11-23 01:13"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn rows_all_from_today_show_only_the_time() {
+        let app = app_with_rows(&[HUMAN_STEP, FULL_ACTION]);
+        let text = screen(&app, 80, 24);
+        assert!(
+            text.contains("01:17:57") && !text.contains("11-23"),
+            "{text}"
+        );
     }
 }

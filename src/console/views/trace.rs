@@ -15,9 +15,7 @@
 
 use super::super::app::{App, Row};
 use super::super::theme::Theme;
-use super::cells::{
-    clock, clock_width, columns, duration, own, row_rect, tier_badge, untrusted, Col,
-};
+use super::cells::{columns, duration, own, row_rect, tier_badge, untrusted, Clock, Col};
 use super::scroll::scroll_offset;
 use super::stream::{action, outcome, who};
 use crate::event::{ActorType, Event};
@@ -98,18 +96,15 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     }
     let (lines, first, height) = window(area, app);
-    let now = t.rows.last().map(|r| r.event.time);
-    let time_w = now.map_or(8, |now| {
-        clock_width(t.rows.iter().map(|r| &r.event.time), &now)
-    });
+    let clock = Clock::for_rows(t.rows.iter().map(|r| &r.event.time), &app.now);
     for (i, entry) in lines.iter().skip(first).take(height).enumerate() {
         let line = match *entry {
             Entry::Gap(ms) => Line::from(own(&format!("┆ {} later", duration(ms)), theme.muted)),
             Entry::Event(index) => {
                 let row = &t.rows[index];
-                let line = event_line(row, area.width, time_w, now.as_ref(), theme);
+                let line = event_line(row, area.width, clock, theme);
                 if index == t.selected {
-                    line.style(theme.selection)
+                    super::cells::selected(line, theme)
                 } else {
                     line
                 }
@@ -140,13 +135,7 @@ fn title(app: &App, theme: &Theme) -> Line<'static> {
     Line::from(spans)
 }
 
-fn event_line(
-    row: &Row,
-    width: u16,
-    time_w: u16,
-    now: Option<&crate::event::Timestamp>,
-    theme: &Theme,
-) -> Line<'static> {
+fn event_line(row: &Row, width: u16, clock: Clock, theme: &Theme) -> Line<'static> {
     let e = &row.event;
     let human = is_human(e);
     let (mark, kind_style) = if human {
@@ -155,7 +144,8 @@ fn event_line(
         (own("│", theme.border), theme.base)
     };
     let (kind_w, who_w) = if width >= 90 { (18, 14) } else { (12, 10) };
-    let time = now.map_or_else(String::new, |now| clock(&e.time, now));
+    let time = clock.show(&e.time);
+    let time_w = clock.width();
     let fixed = 1 + time_w + 4 + kind_w + who_w + 7 + 6;
     columns(vec![
         Col::new(1, vec![mark]),
