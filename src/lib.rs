@@ -17,6 +17,7 @@
 //! | domain | `query`        | what a read asks for: filters and keyset pages, as plain data without SQL |
 //! | domain | `gate`         | the gate's rules: proposals and outcomes checked by field, what an approval binds, four-eyes and N-of-M voting, the gate's events |
 //! | domain | `toolmap`      | what a bare tool name means: the `[tools]` config mapping tool names to tier, reason, target and reversibility |
+//! | domain | `gameday`      | game days: scenario files checked on load, the exercise engine, scores from sealed events, the after-action report |
 //! | domain | `identity`     | who acts: tokens and credential records, operators established from a credential, the agent registry fold |
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
 //! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
@@ -43,6 +44,7 @@ pub mod demo;
 pub mod event;
 pub mod evidence;
 pub mod exec;
+pub mod gameday;
 pub mod gate;
 pub mod identity;
 pub mod incident;

@@ -1,0 +1,16 @@
+//! Game days: scenario files (`scenario`, loaded and checked by `load`), the pure engine
+//! that decides what an exercise does next (`engine`), the exercise's own sealed events
+//! (`events`), the scores computed from sealed events only (`score`) and the after-action
+//! report (`report`). Pure domain code: it never touches a store, a terminal or a file,
+//! and never runs an executor; the edge (`crate::exercise`) does the IO and forces every
+//! executor of a drill to dry-run.
+
+pub mod load;
+mod raw;
+pub mod scenario;
+
+pub use load::{parse, ScenarioError};
+pub use scenario::*;
+
+#[cfg(test)]
+mod load_tests;
