@@ -5,7 +5,10 @@
 //! and never runs an executor; the edge (`crate::exercise`) does the IO and forces every
 //! executor of a drill to dry-run.
 
+pub mod engine;
+pub mod events;
 pub mod load;
+mod matcher;
 mod raw;
 pub mod scenario;
 
