@@ -24,6 +24,7 @@
 //! | edge   | `store_verify` | verifying a whole store: paged reads fed to the ledger's checks, full or paced |
 //! | edge   | `bundle`       | evidence bundles at the edge: what a bundle needs read from the store, its files written and read back |
 //! | edge   | `exec`         | executors that pause agents, revoke tokens, roll back and notify, and their configuration |
+//! | edge   | `exercise`     | game days at the edge: the sandbox store, the run loop, the guard that makes a drill's executors dry runs |
 //! | edge   | `respond`      | containment and incident work end to end: roles, plans, write-ahead events, acting |
 //! | edge   | `approvals`    | voting, expiring and refusing approval requests: the one path console, CLI and serve share |
 //! | edge   | `serve`        | `custody serve`, the gate's HTTP service: tokens, proposals, long-polls, outcomes, the ledger's tail that makes pauses bind |
@@ -44,6 +45,7 @@ pub mod demo;
 pub mod event;
 pub mod evidence;
 pub mod exec;
+pub mod exercise;
 pub mod gameday;
 pub mod gate;
 pub mod identity;

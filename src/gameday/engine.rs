@@ -38,6 +38,19 @@ pub enum ExpState {
     NotTriggered,
 }
 
+impl std::fmt::Display for ExpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpState::Pending => f.write_str("pending"),
+            ExpState::Met { at, seq: 0 } => write!(f, "met at {at}"),
+            ExpState::Met { at, seq } => write!(f, "met at {at} (seq {seq})"),
+            ExpState::Missed => f.write_str("missed"),
+            ExpState::Violated { at, seq } => write!(f, "violated at {at} (seq {seq})"),
+            ExpState::NotTriggered => f.write_str("not triggered (its inject never fired)"),
+        }
+    }
+}
+
 impl ExpState {
     pub fn decided(&self) -> bool {
         *self != ExpState::Pending

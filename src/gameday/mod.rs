@@ -11,6 +11,7 @@ pub mod load;
 mod matcher;
 mod raw;
 pub mod scenario;
+pub mod shipped;
 
 pub use load::{parse, ScenarioError};
 pub use scenario::*;

@@ -1,0 +1,101 @@
+//! Game days at the edge: the sandbox store an exercise runs in (`sandbox`), the loop
+//! that runs a scenario against a store, sealing what the engine decides and feeding it
+//! what the ledger shows (`runner`), and the guard that makes every executor of a drill
+//! a dry run (`in_drill`, called by `respond::act::execute`, the one path that runs
+//! executors). The decisions are `crate::gameday`'s; this module only does the IO. It
+//! never runs a command or a request of its own.
+
+pub mod runner;
+pub mod sandbox;
+
+pub use runner::{run, RunOptions, RunSummary};
+
+use crate::gameday::scenario::Offset;
+use crate::ledger::seal::event_from_record;
+use crate::query::{Filter, Page};
+use crate::store::Store;
+use std::collections::HashMap;
+
+/// Why an exercise could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ExerciseError {
+    #[error("the store holds real (non-exercise) events, first at seq {seq} ({kind}); a game day runs in a sandbox: drop --store, or pass --into-live-store with --justification")]
+    LiveStore { seq: u64, kind: String },
+    #[error("--into-live-store needs --justification: say why a drill must run in a real store")]
+    NoJustification,
+    #[error("reading the store: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("sealing the exercise's events: {0}")]
+    Seal(#[from] crate::respond::SealError),
+    #[error("{0}")]
+    Io(String),
+}
+
+/// Whether `agent` is scripted by an exercise running on `store` (an `exercise.start`
+/// naming it with no `exercise.end` of the same run). Fails closed: when the store
+/// cannot be read, the answer is yes, so an executor never runs on a guess.
+pub async fn in_drill(store: &Store, agent: &str) -> bool {
+    match running(store).await {
+        Ok(runs) => runs
+            .values()
+            .any(|agents| agents.iter().any(|a| a == agent)),
+        Err(_) => true,
+    }
+}
+
+/// The runs started and not ended on `store`, with their scripted agents.
+pub async fn running(
+    store: &Store,
+) -> Result<HashMap<String, Vec<String>>, crate::store::StoreError> {
+    let filter = Filter {
+        kinds: vec!["exercise.start".into(), "exercise.end".into()],
+        ..Filter::default()
+    };
+    let mut runs = HashMap::new();
+    let mut after = 0;
+    loop {
+        let rows = store.rows(&filter, Page::oldest_first(after, 500)).await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for r in &rows {
+            let Ok(e) = event_from_record(&r.record) else {
+                continue;
+            };
+            if !e.is_trusted() {
+                continue;
+            }
+            let p = e
+                .action
+                .as_ref()
+                .and_then(|a| a.params.clone())
+                .unwrap_or_default();
+            let Some(run) = p.get("run").and_then(|v| v.as_str()).map(str::to_string) else {
+                continue;
+            };
+            if e.kind == "exercise.start" {
+                let agents = p
+                    .get("agents")
+                    .and_then(|v| v.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                runs.insert(run, agents);
+            } else {
+                runs.remove(&run);
+            }
+        }
+        if rows.len() < 500 {
+            break;
+        }
+    }
+    Ok(runs)
+}
+
+/// Scenario seconds between `start` and `t` at `speed`.
+pub fn offset_of(start: crate::event::Timestamp, t: crate::event::Timestamp, speed: u32) -> Offset {
+    let ms = (t.millis() - start.millis()).max(0) as u64;
+    Offset(ms * u64::from(speed) / 1000)
+}
