@@ -10,7 +10,6 @@ pub mod sandbox;
 
 pub use runner::{run, RunOptions, RunSummary};
 
-use crate::gameday::scenario::Offset;
 use crate::ledger::seal::event_from_record;
 use crate::query::{Filter, Page};
 use crate::store::Store;
@@ -94,8 +93,4 @@ pub async fn running(
     Ok(runs)
 }
 
-/// Scenario seconds between `start` and `t` at `speed`.
-pub fn offset_of(start: crate::event::Timestamp, t: crate::event::Timestamp, speed: u32) -> Offset {
-    let ms = (t.millis() - start.millis()).max(0) as u64;
-    Offset(ms * u64::from(speed) / 1000)
-}
+pub use crate::gameday::offset as offset_of;

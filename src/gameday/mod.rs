@@ -11,10 +11,17 @@ pub mod load;
 mod matcher;
 mod raw;
 pub mod scenario;
+pub mod score;
 pub mod shipped;
 
 pub use load::{parse, ScenarioError};
 pub use scenario::*;
+
+/// Scenario time between `start` and `t` at `speed` (scenario seconds per real second).
+pub fn offset(start: crate::event::Timestamp, t: crate::event::Timestamp, speed: u32) -> Offset {
+    let ms = u64::try_from(t.millis() - start.millis()).unwrap_or(0);
+    Offset(ms * u64::from(speed) / 1000)
+}
 
 #[cfg(test)]
 mod load_tests;
