@@ -10,6 +10,7 @@ pub mod events;
 pub mod load;
 mod matcher;
 mod raw;
+pub mod report;
 pub mod scenario;
 pub mod score;
 pub mod shipped;
