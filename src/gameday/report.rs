@@ -31,7 +31,8 @@ fn mark_row(name: &str, m: Option<&Mark>, speed: u32) -> Vec<String> {
             name.into(),
             format!("seq {}", m.seq),
             secs(m.after_t0_s),
-            super::Offset(u64::try_from(m.after_t0_s).unwrap_or(0) * u64::from(speed)).to_string(),
+            super::Offset(u64::try_from(m.after_t0_ms).unwrap_or(0) * u64::from(speed) / 1000)
+                .to_string(),
             m.what.clone(),
         ],
         None => vec![

@@ -25,6 +25,8 @@ pub struct Mark {
     pub time: Timestamp,
     /// Real seconds after T0 (0 when there is no T0).
     pub after_t0_s: i64,
+    /// The same in milliseconds, for scenario time (× speed) without rounding twice.
+    pub after_t0_ms: i64,
     pub what: String,
 }
 
@@ -164,6 +166,7 @@ pub fn score(run: &str, events: &[(u64, Event)]) -> Result<Score, ScoreError> {
         seq,
         time: e.time,
         after_t0_s: t0_time.map_or(0, |t| (e.time.millis() - t.millis()) / 1000),
+        after_t0_ms: t0_time.map_or(0, |t| e.time.millis() - t.millis()),
         what,
     };
     let mut rogue: Vec<String> = Vec::new();

@@ -1,10 +1,24 @@
 //! The scenarios shipped in `assets/scenarios/`, compiled in, so
 //! `custody gameday run looping-remediation` works without a checkout.
 
-pub const SHIPPED: &[(&str, &str)] = &[(
-    "looping-remediation",
-    include_str!("../../assets/scenarios/looping-remediation.toml"),
-)];
+pub const SHIPPED: &[(&str, &str)] = &[
+    (
+        "looping-remediation",
+        include_str!("../../assets/scenarios/looping-remediation.toml"),
+    ),
+    (
+        "prompt-injection-export",
+        include_str!("../../assets/scenarios/prompt-injection-export.toml"),
+    ),
+    (
+        "leaked-token",
+        include_str!("../../assets/scenarios/leaked-token.toml"),
+    ),
+    (
+        "degraded-pipeline",
+        include_str!("../../assets/scenarios/degraded-pipeline.toml"),
+    ),
+];
 
 /// The text of a shipped scenario by name.
 pub fn shipped(name: &str) -> Option<&'static str> {
