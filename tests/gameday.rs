@@ -229,12 +229,49 @@ fn a_missed_expectation_reads_as_missed_and_its_contingency_fires() {
         report.contains("contingency: fired because contain-in-5 was missed"),
         "{report}"
     );
-    let html = ok_on(
+    let page = sb.path("report.html");
+    let run = run_id(&stdout);
+    ok_on(
         &sb,
         &store,
-        &["gameday", "report", &run_id(&stdout), "--format", "html"],
+        &[
+            "gameday",
+            "report",
+            &run,
+            "--format",
+            "html",
+            "-o",
+            page.to_str().unwrap(),
+        ],
     );
-    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("FAIL: missed"));
+    let (dom, log) = open_in_chromium(&sb, &page);
+    assert!(
+        dom.contains("FAIL: missed") && dom.contains("After-action report"),
+        "{dom}"
+    );
+    for bad in ["Uncaught", "Refused to", "Failed to load", "ERR_"] {
+        assert!(!log.contains(bad), "the browser reported `{bad}`:\n{log}");
+    }
+}
+
+/// The page's DOM after headless Chromium loaded it, and what the browser logged.
+fn open_in_chromium(sb: &Sandbox, page: &Path) -> (String, String) {
+    let out = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--no-first-run",
+        ])
+        .arg(format!("--user-data-dir={}", sb.path("chromium").display()))
+        .args(["--enable-logging=stderr", "--v=0", "--dump-dom"])
+        .arg(format!("file://{}", page.display()))
+        .output()
+        .expect("chromium must be installed (.ci/run installs it)");
+    let log = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "chromium failed:\n{log}");
+    (String::from_utf8_lossy(&out.stdout).into_owned(), log)
 }
 
 #[test]
