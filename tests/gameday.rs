@@ -44,27 +44,29 @@ fn wait_for_store(sb: &Sandbox) -> PathBuf {
 }
 
 fn export(sb: &Sandbox, store: &Path) -> Vec<Value> {
+    try_export(sb, store).expect("custody export failed")
+}
+
+/// The store's records, or `None` while the run is still creating it.
+fn try_export(sb: &Sandbox, store: &Path) -> Option<Vec<Value>> {
     let out = sb
         .cmd_on(&store.display().to_string())
         .arg("export")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
+    out.status.success().then(|| {
+        String::from_utf8(out.stdout)
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    })
 }
 
 fn wait_for_event(sb: &Sandbox, store: &Path, what: impl Fn(&Value) -> bool) -> Vec<Value> {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        let events = export(sb, store);
+        let events = try_export(sb, store).unwrap_or_default();
         if events.iter().any(&what) {
             return events;
         }
@@ -347,6 +349,15 @@ fn the_degraded_pipeline_refuses_containment_while_the_store_cannot_seal_and_tak
         move |e: &Value| e["kind"] == "exercise.inject" && e["action"]["params"]["inject"] == id
     };
     wait_for_event(&sb, &store, injected("store-down"));
+    // The marker is sealed just before the file is made read-only: wait for the outage.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !std::fs::metadata(&store).unwrap().permissions().readonly() {
+        assert!(
+            Instant::now() < deadline,
+            "the store never became read-only"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let pause = |why: &str| {
         sb.cmd_on(&store.display().to_string())
             .args([

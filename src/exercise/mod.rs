@@ -94,3 +94,38 @@ pub async fn running(
 }
 
 pub use crate::gameday::offset as offset_of;
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use crate::event::Timestamp;
+    use crate::gameday::events::{end, start, Start};
+    use crate::respond::load::Situation;
+
+    fn started(run: &str) -> crate::event::Event {
+        let s = Start {
+            run,
+            scenario_id: "s",
+            version: "1",
+            text: "",
+            sha256: "",
+            speed: 1,
+            agents: vec!["bot".into()],
+            live_store: None,
+        };
+        start(&s, "fac", format!("start-{run}"), Timestamp::now())
+    }
+
+    #[test]
+    fn the_console_banner_shows_while_a_run_has_started_and_not_ended() {
+        let a = started("a");
+        let b = started("b");
+        let end_a = end("a", "fac", "done", "end-a".into(), Timestamp::now());
+        assert!(Situation::derive(vec![(1, a.clone())]).exercise_running());
+        assert!(!Situation::derive(vec![(1, a.clone()), (2, end_a.clone())]).exercise_running());
+        assert!(Situation::derive(vec![(1, a), (2, b), (3, end_a)]).exercise_running());
+        let mut forged = started("c");
+        forged.sealed_by = None;
+        assert!(!Situation::derive(vec![(1, forged)]).exercise_running());
+    }
+}

@@ -38,7 +38,7 @@ pub async fn check_store(store: &Store) -> Result<(), ExerciseError> {
         for r in &rows {
             if !r.columns.exercise && r.columns.kind != "console.session" {
                 // The column could be stale only on a tampered row; read the record too.
-                let real = event_from_record(&r.record).map_or(true, |e| !e.exercise);
+                let real = !event_from_record(&r.record).is_ok_and(|e| e.exercise);
                 if real {
                     return Err(ExerciseError::LiveStore {
                         seq: r.seq,

@@ -14,7 +14,7 @@ pub fn response_kinds() -> Vec<String> {
     let mut kinds: Vec<String> = ["incident.open", "incident.step", "incident.close"]
         .into_iter()
         .chain(CONTROL_KINDS)
-        .chain(["human.intervention"])
+        .chain(["human.intervention", "exercise.start", "exercise.end"])
         .map(str::to_string)
         .collect();
     kinds.sort();
@@ -122,6 +122,21 @@ impl Situation {
             cannot.push((e, super::plan::NotUndoable::AlreadyRolledBack { seq }));
         }
         (can, cannot)
+    }
+
+    /// A game day is running on this store: an `exercise.start` custody sealed with no
+    /// `exercise.end` of the same run (the run id is the correlation id).
+    pub fn exercise_running(&self) -> bool {
+        let run = |e: &Event| e.correlation_id().map(str::to_string);
+        let trusted = || {
+            self.events
+                .iter()
+                .map(|(_, e)| e)
+                .filter(|e| e.is_trusted())
+        };
+        trusted()
+            .filter(|e| e.kind == "exercise.start")
+            .any(|s| !trusted().any(|e| e.kind == "exercise.end" && run(e) == run(s)))
     }
 
     pub fn incident(&self, id: &str) -> Option<&Incident> {

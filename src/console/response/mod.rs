@@ -367,7 +367,12 @@ pub fn absorb(app: &mut App, rows: &[super::app::Row]) {
 
 /// Whether a new event may change incidents or control state.
 pub fn is_response_kind(kind: &str) -> bool {
-    kind.starts_with("incident.") || kind.starts_with("control.") || kind == "human.intervention"
+    kind.starts_with("incident.")
+        || kind.starts_with("control.")
+        || matches!(
+            kind,
+            "human.intervention" | "exercise.start" | "exercise.end"
+        )
 }
 
 pub(super) fn seal(events: Vec<Event>, checkpoint: bool, what: String) -> Effect {
