@@ -127,7 +127,7 @@ fn a_responder_pauses_the_rogue_agent_nothing_real_runs_and_the_report_shows_the
         ),
     )
     .unwrap();
-    let child = run_cmd(&sb, &["looping-remediation", "--speed", "20"])
+    let child = run_cmd(&sb, &["looping-remediation", "--speed", "5"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -152,7 +152,15 @@ fn a_responder_pauses_the_rogue_agent_nothing_real_runs_and_the_report_shows_the
         + &String::from_utf8_lossy(&paused.stderr);
     assert!(paused.status.success(), "{said}");
     assert!(said.contains("dry run: nothing ran"), "{said}");
+    // Enough seen: end the run now rather than wait out its fifteen scenario minutes.
+    let run = store.file_stem().unwrap().to_str().unwrap().to_string();
+    ok_on(
+        &sb,
+        &store,
+        &["gameday", "abort", &run, "--justification", "test done"],
+    );
     let stdout = finish(child);
+    assert!(stdout.contains("aborted by the facilitator"), "{stdout}");
     assert!(
         !marker.exists(),
         "the configured command ran during a drill"
@@ -189,7 +197,6 @@ fn a_responder_pauses_the_rogue_agent_nothing_real_runs_and_the_report_shows_the
         .find(|e| e["kind"] == "control.pause" && e["outcome"]["status"] == "success")
         .unwrap();
     let secs = (millis(result) - millis(t0)) / 1000;
-    let run = run_id(&stdout);
     let report = ok_on(&sb, &store, &["gameday", "report", &run]);
     let row = report
         .lines()
@@ -340,7 +347,7 @@ fn the_degraded_pipeline_refuses_containment_while_the_store_cannot_seal_and_tak
         env!("CARGO_MANIFEST_DIR"),
         "/assets/scenarios/degraded-pipeline.toml"
     );
-    let child = run_cmd(&sb, &[scenario, "--speed", "20"])
+    let child = run_cmd(&sb, &[scenario, "--speed", "5"])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();

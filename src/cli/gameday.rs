@@ -187,7 +187,7 @@ async fn start(env: &Env, args: RunArgs, explicit_store: Option<&str>) -> Result
                 sandbox::fresh_path(&dir, &run_id).map_err(|e| Stop::Error(e.to_string()))?;
             let store = crate::store::Store::open(
                 &path.display().to_string(),
-                Some(&format!("custody/gameday/{run_id}")),
+                Some(&format!("{}{run_id}", exercise::SANDBOX_ORIGIN)),
             )
             .await
             .map_err(Stop::from)?;

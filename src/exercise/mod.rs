@@ -13,7 +13,6 @@ pub use runner::{run, RunOptions, RunSummary};
 use crate::ledger::seal::event_from_record;
 use crate::query::{Filter, Page};
 use crate::store::Store;
-use std::collections::HashMap;
 
 /// Why an exercise could not run.
 #[derive(Debug, thiserror::Error)]
@@ -30,27 +29,30 @@ pub enum ExerciseError {
     Io(String),
 }
 
-/// Whether `agent` is scripted by an exercise running on `store` (an `exercise.start`
-/// naming it with no `exercise.end` of the same run). Fails closed: when the store
+/// Whether an action on `agent` in `store` belongs to a drill: the store is a game-day
+/// sandbox (its origin says so), or an exercise sealed on it scripts the agent (running
+/// or ended: a scenario's agents are never real ones). Fails closed: when the store
 /// cannot be read, the answer is yes, so an executor never runs on a guess.
 pub async fn in_drill(store: &Store, agent: &str) -> bool {
-    match running(store).await {
-        Ok(runs) => runs
-            .values()
-            .any(|agents| agents.iter().any(|a| a == agent)),
+    if store.origin().starts_with(SANDBOX_ORIGIN) {
+        return true;
+    }
+    match scripted_agents(store).await {
+        Ok(agents) => agents.iter().any(|a| a == agent),
         Err(_) => true,
     }
 }
 
-/// The runs started and not ended on `store`, with their scripted agents.
-pub async fn running(
-    store: &Store,
-) -> Result<HashMap<String, Vec<String>>, crate::store::StoreError> {
+/// The origin prefix of every sandbox store `gameday run` creates.
+pub const SANDBOX_ORIGIN: &str = "custody/gameday/";
+
+/// Every agent an `exercise.start` custody sealed on `store` scripts.
+pub async fn scripted_agents(store: &Store) -> Result<Vec<String>, crate::store::StoreError> {
     let filter = Filter {
-        kinds: vec!["exercise.start".into(), "exercise.end".into()],
+        kinds: vec!["exercise.start".into()],
         ..Filter::default()
     };
-    let mut runs = HashMap::new();
+    let mut out = Vec::new();
     let mut after = 0;
     loop {
         let rows = store.rows(&filter, Page::oldest_first(after, 500)).await?;
@@ -63,34 +65,20 @@ pub async fn running(
             if !e.is_trusted() {
                 continue;
             }
-            let p = e
+            let agents = e
                 .action
                 .as_ref()
-                .and_then(|a| a.params.clone())
-                .unwrap_or_default();
-            let Some(run) = p.get("run").and_then(|v| v.as_str()).map(str::to_string) else {
-                continue;
-            };
-            if e.kind == "exercise.start" {
-                let agents = p
-                    .get("agents")
-                    .and_then(|v| v.as_array())
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(|v| v.as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                runs.insert(run, agents);
-            } else {
-                runs.remove(&run);
+                .and_then(|a| a.params.as_ref())
+                .and_then(|p| p.get("agents"));
+            if let Some(list) = agents.and_then(|v| v.as_array()) {
+                out.extend(list.iter().filter_map(|v| v.as_str().map(str::to_string)));
             }
         }
         if rows.len() < 500 {
             break;
         }
     }
-    Ok(runs)
+    Ok(out)
 }
 
 pub use crate::gameday::offset as offset_of;
