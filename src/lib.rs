@@ -19,12 +19,14 @@
 //! | domain | `detect`       | detection: loops, rate spikes, failure bursts, unapproved T3 actions, violations after containment, never-seen values, operators out of pattern; folded incrementally |
 //! | domain | `toolmap`      | what a bare tool name means: the `[tools]` config mapping tool names to tier, reason, target and reversibility |
 //! | domain | `otlp`         | OpenTelemetry in: OTLP trace and log requests decoded (protobuf or JSON, gzip) and GenAI spans mapped to events |
+//! | domain | `gameday`      | game days: scenario files checked on load, the exercise engine, scores from sealed events, the after-action report |
 //! | domain | `identity`     | who acts: tokens and credential records, operators established from a credential, the agent registry fold |
 //! | store  | `store`        | one schema on SQLite and PostgreSQL through sqlx: sealing in batches, reads, checkpoints |
 //! | edge   | `ingest`       | JSONL in, validated and sealed records out, with rejects named by line and field |
 //! | edge   | `store_verify` | verifying a whole store: paged reads fed to the ledger's checks, full or paced |
 //! | edge   | `bundle`       | evidence bundles at the edge: what a bundle needs read from the store, its files written and read back |
 //! | edge   | `exec`         | executors that pause agents, revoke tokens, roll back and notify, and their configuration |
+//! | edge   | `exercise`     | game days at the edge: the sandbox store, the run loop, the guard that makes a drill's executors dry runs |
 //! | edge   | `respond`      | containment and incident work end to end: roles, plans, write-ahead events, acting |
 //! | edge   | `approvals`    | voting, expiring and refusing approval requests: the one path console, CLI and serve share |
 //! | edge   | `serve`        | `custody serve`, the gate's HTTP service: tokens, proposals, long-polls, outcomes, the ledger's tail that makes pauses bind |
@@ -47,6 +49,8 @@ pub mod detect;
 pub mod event;
 pub mod evidence;
 pub mod exec;
+pub mod exercise;
+pub mod gameday;
 pub mod gate;
 pub mod identity;
 pub mod incident;

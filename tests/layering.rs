@@ -54,7 +54,7 @@ fn the_domain_imports_no_store_sql_terminal_or_edge_module() {
     let hits = offending(
         &[
             "event", "ledger", "evidence", "playbook", "incident", "policy", "query.rs", "toolmap",
-            "otlp",
+            "otlp", "gameday",
         ],
         &[
             "crate::store",
@@ -65,6 +65,7 @@ fn the_domain_imports_no_store_sql_terminal_or_edge_module() {
             "crate::respond",
             "crate::config",
             "crate::store_verify",
+            "crate::exercise",
             "sqlx",
             "rusqlite",
             "ratatui",
@@ -80,6 +81,13 @@ fn the_ledger_reads_no_files() {
         &["ledger", "evidence"],
         &["std::fs", "fs::read", "File::open"],
     );
+    assert!(hits.is_empty(), "{}", hits.join("\n"));
+}
+
+/// Scenario files are read by the edge (`cli::gameday`); the game-day rules get text.
+#[test]
+fn the_game_day_rules_read_no_files() {
+    let hits = offending(&["gameday"], &["std::fs", "fs::read", "File::open"]);
     assert!(hits.is_empty(), "{}", hits.join("\n"));
 }
 

@@ -13,6 +13,8 @@ mod console;
 mod demo_live;
 mod evidence;
 mod export;
+mod gameday;
+mod gameday_report;
 mod incident;
 mod incident_show;
 mod ingest;
@@ -125,6 +127,9 @@ pub enum Command {
     /// The incident and control state derived beside the ledger: `projection verify`, `projection rebuild`.
     #[command(subcommand)]
     Projection(projection::ProjectionCommand),
+    /// Game days: run a scenario in a sandbox store, notes and validation, the after-action report.
+    #[command(subcommand)]
+    Gameday(gameday::GamedayCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(completions::CompletionsArgs),
     /// Print the man page (roff) for custody.
@@ -288,6 +293,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     let env = Env::resolve(&cli).await?;
     let read_only = cli.console.read_only;
+    let explicit_store = cli.store.clone();
     match cli.command {
         None => {
             let store = env.open_store().await?;
@@ -327,6 +333,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Projection(cmd)) => projection::run(&env, cmd).await,
         Some(Command::Agent(cmd)) => agent::run(&env, cmd, read_only).await,
         Some(Command::Operator(cmd)) => operator::run(&env, cmd, read_only).await,
+        Some(Command::Gameday(cmd)) => gameday::run(&env, cmd, explicit_store.as_deref()).await,
         Some(Command::Completions(_) | Command::Man) => Ok(ExitCode::SUCCESS), // answered above
     }
 }

@@ -86,6 +86,15 @@ pub async fn execute(
     plan: &Plan,
     step: Option<StepRun<'_>>,
 ) -> Result<Done, Refused> {
+    // An agent a running exercise scripts is a drill's, however the request was made.
+    let drilled;
+    let plan =
+        if !plan.request.exercise && crate::exercise::in_drill(store, &plan.request.agent).await {
+            drilled = super::plan::drill(plan.clone());
+            &drilled
+        } else {
+            plan
+        };
     let fixed;
     let plan = match &plan.intent_id {
         Some(_) => plan,

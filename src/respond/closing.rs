@@ -15,9 +15,8 @@ use crate::playbook::Playbook;
 pub struct Unfinished {
     /// Checklist steps neither done nor skipped, in playbook order.
     pub steps: Vec<String>,
-    /// The incident's agent acted after its pause or token revocation was sealed.
-    /// The hook for detection's "containment breached": callers set it from the
-    /// violation flags; nothing here computes it.
+    /// The incident's agent acted after its pause or token revocation was sealed: a
+    /// `detection.violation` folded into the incident (`Incident::breached_at`).
     pub agent_acted_after_containment: bool,
 }
 
@@ -35,7 +34,7 @@ impl Unfinished {
         });
         Unfinished {
             steps,
-            agent_acted_after_containment: false,
+            agent_acted_after_containment: incident.breached_at.is_some(),
         }
     }
 

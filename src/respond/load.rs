@@ -15,7 +15,12 @@ pub fn response_kinds() -> Vec<String> {
     let mut kinds: Vec<String> = ["incident.open", "incident.step", "incident.close"]
         .into_iter()
         .chain(CONTROL_KINDS)
-        .chain(["human.intervention", "detection.violation"])
+        .chain([
+            "human.intervention",
+            "detection.violation",
+            "exercise.start",
+            "exercise.end",
+        ])
         .map(str::to_string)
         .collect();
     kinds.sort();
@@ -72,6 +77,8 @@ pub struct Situation {
     pub rollbacks: HashMap<String, u64>,
     /// The highest `N` of any incident `INC-N` in the ledger, carried or not.
     pub highest_incident: Option<u64>,
+    /// A game day is running on this store (see `exercise_running`).
+    pub exercise_running: bool,
 }
 
 /// Closed incidents a situation read from the store carries besides the open ones.
@@ -94,6 +101,7 @@ impl Situation {
             unresolved,
             rollbacks: derived.rolled_back,
             highest_incident: None,
+            exercise_running: exercise_running(events.iter().map(|(_, e)| e)),
         }
     }
 
@@ -106,6 +114,7 @@ impl Situation {
             unresolved: p.unresolved,
             rollbacks: p.rolled_back,
             highest_incident: p.highest_incident,
+            exercise_running: false,
         }
     }
 
@@ -142,6 +151,11 @@ impl Situation {
             cannot.push((e, super::plan::NotUndoable::AlreadyRolledBack { seq }));
         }
         (can, cannot)
+    }
+
+    /// A game day is running on this store.
+    pub fn exercise_running(&self) -> bool {
+        self.exercise_running
     }
 
     pub fn incident(&self, id: &str) -> Option<&Incident> {
@@ -181,7 +195,36 @@ pub async fn situation_of(
             .rebuild_projection(false, REBUILD_CHUNK, |_, _| {})
             .await?;
     }
-    Ok(Situation::from_projection(store.projected(which).await?))
+    let mut situation = Situation::from_projection(store.projected(which).await?);
+    let runs = Filter {
+        kinds: vec!["exercise.start".into(), "exercise.end".into()],
+        ..Filter::default()
+    };
+    let runs = all_events(store, &runs, |e| e).await?;
+    situation.exercise_running = exercise_running(runs.iter().map(|(_, e)| e));
+    Ok(situation)
+}
+
+/// An `exercise.start` custody sealed with no `exercise.end` of the same run (the run id
+/// is the correlation id).
+fn exercise_running<'a>(events: impl Iterator<Item = &'a Event> + Clone) -> bool {
+    let run = |e: &Event| e.correlation_id().map(str::to_string);
+    let trusted = || events.clone().filter(|e| e.is_trusted());
+    trusted()
+        .filter(|e| e.kind == "exercise.start")
+        .any(|s| !trusted().any(|e| e.kind == "exercise.end" && run(e) == run(s)))
+}
+
+/// Every `control.*` state change (pause, resume, revocation), oldest first: for readers
+/// that fold real and exercise control state themselves (a game day's runner).
+pub async fn control_events(store: &Store) -> Result<Vec<(u64, Event)>, StoreError> {
+    let filter = Filter {
+        kinds: ["control.pause", "control.resume", "control.revoke_token"]
+            .map(str::to_string)
+            .to_vec(),
+        ..Filter::default()
+    };
+    all_events(store, &filter, |e| e).await
 }
 
 /// Response events folded per write transaction when the projection is rebuilt.

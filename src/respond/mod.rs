@@ -7,8 +7,8 @@
 //! custody seals of its own goes through `seal::seal`, with the one `store::SealContext`.
 
 pub mod act;
-pub mod derived;
 pub mod closing;
+pub mod derived;
 pub mod events;
 pub mod load;
 pub mod plan;

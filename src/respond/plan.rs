@@ -174,7 +174,7 @@ pub fn plan(request: Request, executors: &Executors, roles: &Roles) -> Result<Pl
         ),
     };
     let prepared = Prepared::from_invocation(&invocation, &vars);
-    Ok(Plan {
+    let plan = Plan {
         request,
         executor_name,
         invocation,
@@ -184,7 +184,32 @@ pub fn plan(request: Request, executors: &Executors, roles: &Roles) -> Result<Pl
         vars,
         reversibility,
         intent_id: None,
+    };
+    Ok(if plan.request.exercise {
+        drill(plan)
+    } else {
+        plan
     })
+}
+
+/// The same plan for a drill: nothing runs, whatever executor is configured. The
+/// executor's name says what would have run, so the intent records it and the operator
+/// sees it; the result is a dry run's success, so the control state still changes in
+/// the (exercise) ledger. The one way a game day reaches an executor.
+pub fn drill(mut plan: Plan) -> Plan {
+    if !matches!(plan.invocation.run, Run::DryRun) {
+        plan.executor_name = format!(
+            "dry-run (exercise): {} would have run `{}`; nothing runs",
+            plan.executor_name,
+            plan.prepared.display()
+        );
+    }
+    plan.invocation.run = Run::DryRun;
+    plan.prepared = Prepared::DryRun;
+    plan.verify = None;
+    plan.undo = None;
+    plan.request.exercise = true;
+    plan
 }
 
 /// What the operator typed in the confirm dialog (or passed on the command line).

@@ -432,8 +432,10 @@ pub fn absorb(app: &mut App, rows: &[super::app::Row]) -> Vec<Effect> {
 pub fn is_response_kind(kind: &str) -> bool {
     kind.starts_with("incident.")
         || kind.starts_with("control.")
-        || kind == "human.intervention"
-        || kind == "detection.violation"
+        || matches!(
+            kind,
+            "human.intervention" | "detection.violation" | "exercise.start" | "exercise.end"
+        )
 }
 
 pub(super) fn seal(events: Vec<Event>, checkpoint: bool, what: String) -> Effect {

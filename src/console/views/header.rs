@@ -56,6 +56,10 @@ fn status_line(app: &App, theme: &Theme, width: usize) -> Vec<Span<'static>> {
         rest.push(Span::raw("  "));
         rest.push(own("READ-ONLY", theme.warning));
     }
+    if app.response.situation.exercise_running() {
+        rest.push(Span::raw("  "));
+        rest.push(own("█ EXERCISE █", theme.danger));
+    }
     let name = own(" custody  ", theme.title);
     let used: usize = rest.iter().map(Span::width).sum::<usize>() + name.width();
     let store = middle_cut(
