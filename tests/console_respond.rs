@@ -111,7 +111,6 @@ fn an_incident_walked_in_the_console_is_sealed_step_by_step_and_verifies() {
     // 4. Pause the agent: the pause-agent step runs the command executor.
     tmux.keys(&["Down", "x"]);
     tmux.wait_for("Pause rogue-bot");
-    tmux.keys(&["Tab"]);
     tmux.type_text("stop further exports");
     tmux.keys(&["Tab"]);
     tmux.type_text("rogue-bot");
@@ -129,7 +128,6 @@ fn an_incident_walked_in_the_console_is_sealed_step_by_step_and_verifies() {
     tmux.wait_for("k8s.scale");
     tmux.keys(&["g", "U"]);
     tmux.wait_for("Roll back an action of rogue-bot");
-    tmux.keys(&["Tab"]);
     tmux.type_text("undo the scale-down of checkout-api");
     confirm(&tmux);
     let rolled = tmux.wait_for("rollback rogue-bot:");
@@ -240,7 +238,6 @@ fn console_on_t1_action(desk: &Desk, name: &str) -> Tmux {
 fn pause_selection(tmux: &Tmux) -> String {
     tmux.keys(&["P"]);
     tmux.wait_for("Pause ");
-    tmux.keys(&["Tab"]);
     tmux.type_text("contain it");
     confirm(tmux);
     tmux.wait_for("refused")

@@ -13,6 +13,16 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// `custody gameday run SCENARIO` with the sandbox's directories and no --store.
+/// The timed drills run one at a time: their expectations have deadlines in exercise
+/// seconds, and two drills sharing two cores with the build can miss them.
+static TIMED: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn timed() -> std::sync::MutexGuard<'static, ()> {
+    TIMED
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 fn run_cmd(sb: &Sandbox, args: &[&str]) -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_custody"));
     c.env("XDG_CONFIG_HOME", sb.path("config"))
@@ -31,11 +41,13 @@ fn run_cmd(sb: &Sandbox, args: &[&str]) -> Command {
 fn wait_for_store(sb: &Sandbox) -> PathBuf {
     let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        if let Some(p) = std::fs::read_dir(sb.path("drills"))
-            .ok()
-            .and_then(|mut d| d.find_map(|e| e.ok().map(|e| e.path())))
-            .filter(|p| p.extension().is_some_and(|x| x == "db"))
-        {
+        // Any order: the store's `-wal` and `-shm` files may be listed first.
+        if let Some(p) = std::fs::read_dir(sb.path("drills")).ok().and_then(|mut d| {
+            d.find_map(|e| {
+                let p = e.ok()?.path();
+                p.extension().is_some_and(|x| x == "db").then_some(p)
+            })
+        }) {
             return p;
         }
         assert!(Instant::now() < deadline, "no sandbox store appeared");
@@ -116,6 +128,7 @@ fn run_id(stdout: &str) -> String {
 #[test]
 fn a_responder_pauses_the_rogue_agent_nothing_real_runs_and_the_report_shows_the_sealed_time_to_contain(
 ) {
+    let _one_at_a_time = timed();
     let sb = Sandbox::sqlite();
     let marker = sb.path("executor-ran");
     std::fs::create_dir_all(sb.path("config/custody")).unwrap();
@@ -218,6 +231,7 @@ fn a_responder_pauses_the_rogue_agent_nothing_real_runs_and_the_report_shows_the
 
 #[test]
 fn a_missed_expectation_reads_as_missed_and_its_contingency_fires() {
+    let _one_at_a_time = timed();
     let sb = Sandbox::sqlite();
     let child = run_cmd(&sb, &["looping-remediation", "--speed", "120"])
         .stdout(Stdio::piped())
@@ -342,6 +356,7 @@ fn a_bad_scenario_is_refused_with_file_line_and_field() {
 
 #[test]
 fn the_degraded_pipeline_refuses_containment_while_the_store_cannot_seal_and_takes_it_after() {
+    let _one_at_a_time = timed();
     let sb = Sandbox::sqlite();
     let scenario = concat!(
         env!("CARGO_MANIFEST_DIR"),

@@ -391,7 +391,7 @@ fn form_focus(app: &App) -> usize {
 fn ctrl_s_submits_a_pause_from_the_justification_in_one_key() {
     let mut app = console("ana", "T2");
     key(&mut app, KeyCode::Char('P'));
-    key(&mut app, KeyCode::Tab);
+    // The dialog opens with the cursor in the justification.
     type_text(&mut app, "restart loop");
     let effects = ctrl_s(&mut app);
     let [Effect::Execute { plan, .. }] = effects.as_slice() else {
@@ -404,7 +404,6 @@ fn ctrl_s_submits_a_pause_from_the_justification_in_one_key() {
 fn ctrl_s_keeps_the_t3_rule_and_puts_the_cursor_in_the_agent_field() {
     let mut app = console("ana", "T3");
     key(&mut app, KeyCode::Char('P'));
-    key(&mut app, KeyCode::Tab);
     type_text(&mut app, "exporting prod data");
     assert!(ctrl_s(&mut app).is_empty());
     assert_eq!(form_focus(&app), 2, "the blank agent field");

@@ -241,7 +241,7 @@ pub fn contain(app: &mut App, action: ExecAction) -> Vec<Effect> {
         _ => None,
     };
     let effects = open_contain_form(app, action, agent, target, incident.as_ref(), None);
-    // Filled in: the reason from the flag, the cursor in the justification.
+    // Filled in: the reason from the flag.
     if let Some(Overlay::Form(form)) = app.overlay.as_mut() {
         if let (Some(code), Some(field)) = (reason, form.fields.first_mut()) {
             field.edit = super::super::app::LineEdit {
@@ -249,7 +249,6 @@ pub fn contain(app: &mut App, action: ExecAction) -> Vec<Effect> {
                 cursor: code.len(),
             };
         }
-        form.focus = 1;
     }
     effects
 }
@@ -372,6 +371,8 @@ pub(super) fn open_contain_form(
     );
     form.info = info;
     form.danger = true;
+    // The reason code is filled in; what is left to type is why.
+    form.focus = 1;
     app.overlay = Some(Overlay::Form(form));
     vec![]
 }
