@@ -249,6 +249,9 @@ impl Engine {
                 .filter(|x| x.validation == Validation::Automatic)
                 .filter(|x| self.exps.get(&x.id) == Some(&ExpState::Pending))
                 .filter(|x| self.fired.get(&x.inject).is_some_and(|f| s.at >= *f))
+                // What must not happen "until the deadline" may happen at it: the window
+                // is closed then (a pause sealed the moment the store is back is fine).
+                .filter(|x| !(x.negative && s.at >= x.deadline))
                 .filter(|x| x.matcher.matches(e))
                 .map(|x| (x.id.clone(), x.negative))
                 .collect();
