@@ -19,15 +19,17 @@
 //! Memory is bounded by the number of agents and operators: windows keep only what their
 //! rule needs, and the sets of values seen stop growing at `SEEN_CAP` per agent.
 
+mod config;
 pub mod events;
 mod track;
+
+pub use config::DetectConfig;
 
 #[cfg(test)]
 mod tests;
 
 use crate::event::{Event, Tier, Timestamp};
 use crate::incident::AgentControl;
-use serde::Deserialize;
 use std::collections::HashMap;
 use track::{AgentTrack, OperatorTrack};
 
@@ -35,84 +37,6 @@ use track::{AgentTrack, OperatorTrack};
 pub const SEEN_CAP: usize = 4096;
 /// Evidence event ids kept per flag: the first and the newest.
 pub const EVIDENCE_CAP: usize = 12;
-
-/// The `[detect]` config section. Every field has a default.
-#[derive(Debug, Clone, Copy, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct DetectConfig {
-    pub loop_count: u32,
-    pub loop_window_s: i64,
-    pub spike_factor: f64,
-    pub spike_min: u32,
-    /// Minutes an agent must be watched before its rate can spike.
-    pub baseline_minutes: u32,
-    pub failure_count: u32,
-    pub failure_share: f64,
-    pub failure_window_s: i64,
-    /// Events an agent must have shown before something new about it is flagged.
-    pub novelty_after: u32,
-    pub intervention_count: u32,
-    pub intervention_factor: f64,
-    pub intervention_window_s: i64,
-    /// A flag with no new evidence for this long leaves the Now view.
-    pub quiet_after_s: i64,
-    /// Hours of history the console reads at start to learn baselines.
-    pub learn_hours: u32,
-}
-
-impl Default for DetectConfig {
-    fn default() -> Self {
-        DetectConfig {
-            loop_count: 4,
-            loop_window_s: 600,
-            spike_factor: 4.0,
-            spike_min: 30,
-            baseline_minutes: 30,
-            failure_count: 5,
-            failure_share: 0.3,
-            failure_window_s: 300,
-            novelty_after: 40,
-            intervention_count: 6,
-            intervention_factor: 4.0,
-            intervention_window_s: 3600,
-            quiet_after_s: 900,
-            learn_hours: 6,
-        }
-    }
-}
-
-impl DetectConfig {
-    /// Checks the values a typo could make meaningless; the error names the field.
-    pub fn check(&self) -> Result<(), String> {
-        let positive = [
-            ("detect.loop_count", self.loop_count as f64),
-            ("detect.loop_window_s", self.loop_window_s as f64),
-            ("detect.spike_factor", self.spike_factor),
-            ("detect.spike_min", self.spike_min as f64),
-            ("detect.failure_count", self.failure_count as f64),
-            ("detect.failure_window_s", self.failure_window_s as f64),
-            ("detect.intervention_count", self.intervention_count as f64),
-            ("detect.intervention_factor", self.intervention_factor),
-            (
-                "detect.intervention_window_s",
-                self.intervention_window_s as f64,
-            ),
-            ("detect.quiet_after_s", self.quiet_after_s as f64),
-        ];
-        for (name, v) in positive {
-            if v.is_nan() || v <= 0.0 {
-                return Err(format!("{name}: must be greater than 0"));
-            }
-        }
-        if self.loop_count < 2 {
-            return Err("detect.loop_count: a loop needs at least 2 repetitions".into());
-        }
-        if !(0.0..=1.0).contains(&self.failure_share) {
-            return Err("detect.failure_share: must be between 0 and 1".into());
-        }
-        Ok(())
-    }
-}
 
 /// Which rule raised a flag.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
